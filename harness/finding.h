@@ -35,6 +35,9 @@
   XX(UNJOINED_THREAD, "unjoined-thread", "Thread never joined",               \
      "pthread_join() every thread you create before using its result or "      \
      "returning from main(), or detach it if nobody needs its result.")        \
+  XX(SYNC_MISUSE, "sync-misuse", "Misused synchronization",                 \
+     "Unlock only what this thread locked, destroy only unlocked objects, "   \
+     "and call pthread_cond_wait() with its mutex held, always the same one.") \
   XX(MEMORY_ERROR, "memory-error", "Memory error",                             \
      "Make the owner of the memory outlive every thread or callback that "     \
      "uses it: free it only after they have finished (join, or the "           \
@@ -103,6 +106,10 @@ typedef struct {
   char *summary;      /* one line, plain words */
   char *explanation;  /* filled by explain.c */
   char *detail;       /* raw evidence worth quoting: compiler output, a diff */
+  char *object;       /* what it is about, in words: "global `hits`",
+                         "heap block of 16 bytes", "mutex M1"; NULL if none */
+  rl_stack object_origin; /* where that object was allocated or defined
+                             (malloc stack; a global as one data frame) */
   rl_location *locations;
   size_t nlocations;
   rl_thread *threads;
