@@ -1,0 +1,200 @@
+/* build.c -- turn a target's sources into a TSan or ASan binary linked with
+ * racelab's runtime (librlrt.a and its --wrap options), reusing a cached
+ * binary when nothing that decides it has changed. Compiles run supervised:
+ * a compiler that loops or floods is bounded like any program. */
+#include "build.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cache.h"
+#include "supervise.h"
+#include "util.h"
+
+#define COMPILE_TIMEOUT_MS 120000
+#define DIAGNOSTICS_CAP (64 * 1024)
+
+static const char *const kind_names[] = {
+#define XX(e, name, flag) name,
+    RL_BUILD_KIND_MAP(XX)
+#undef XX
+};
+static const char *const kind_flags[] = {
+#define XX(e, name, flag) flag,
+    RL_BUILD_KIND_MAP(XX)
+#undef XX
+};
+
+/* Flags every build shares; the sanitizer flag and the runtime come after. */
+static const char *const common_flags[] = {"-g", "-O1", "-fno-omit-frame-pointer", "-pthread", NULL};
+
+const char *rl_build_kind_name(rl_build_kind kind) { return kind_names[kind]; }
+
+int rl_build_kind_parse(const char *name, rl_build_kind *kind) {
+  for (int k = 0; k < RL_BUILD_COUNT; k++) {
+    if (strcmp(name, kind_names[k]) == 0) {
+      *kind = (rl_build_kind)k;
+      return 0;
+    }
+  }
+  return -1;
+}
+
+static char *search_path(const char *name) {
+  if (strchr(name, '/')) return access(name, X_OK) == 0 ? rl_xstrdup(name) : NULL;
+  const char *env = getenv("PATH");
+  char *dirs = rl_xstrdup(env && *env ? env : "/usr/bin:/bin"), *save = NULL, *found = NULL;
+  for (char *dir = strtok_r(dirs, ":", &save); dir && !found; dir = strtok_r(NULL, ":", &save)) {
+    char *candidate = rl_path_join(dir, name);
+    if (access(candidate, X_OK) == 0) found = candidate;
+    else free(candidate);
+  }
+  free(dirs);
+  return found;
+}
+
+const char *rl_build_compiler(void) {
+  static char *compiler;
+  if (!compiler) {
+    const char *name = getenv("RACELAB_CC");
+    if (!name || !*name) name = getenv("CC");
+    if (!name || !*name) name = "cc";
+    compiler = search_path(name);
+    if (!compiler) compiler = rl_xstrdup(name);
+  }
+  return compiler;
+}
+
+static char *const build_env[] = {"PATH=/usr/local/bin:/usr/bin:/bin", "LC_ALL=C", "TMPDIR=/tmp", NULL};
+
+/* The compiler's own first --version line: part of every cache key, so an
+ * upgraded compiler rebuilds everything. */
+static const char *compiler_version(void) {
+  static char *version;
+  if (version) return version;
+  char *argv[] = {(char *)rl_build_compiler(), "--version", NULL};
+  rl_run_spec spec = {.argv = argv, .envp = build_env, .timeout_ms = 10000, .output_cap = 4096};
+  rl_run_result res;
+  if (rl_supervise(&spec, &res) == 0) {
+    char *nl = strchr(res.out, '\n');
+    version = rl_xstrndup(res.out, nl ? (size_t)(nl - res.out) : res.out_len);
+    rl_run_result_free(&res);
+  } else {
+    version = rl_xstrdup("unknown");
+  }
+  return version;
+}
+
+typedef struct {
+  char **v;
+  size_t n;
+} argv_builder;
+
+static void arg(argv_builder *b, const char *s) {
+  b->v = rl_xrealloc(b->v, (b->n + 2) * sizeof *b->v);
+  b->v[b->n++] = rl_xstrdup(s);
+  b->v[b->n] = NULL;
+}
+
+/* The full compile-and-link command, output path last-but-libs. */
+static argv_builder compile_command(const rl_target *t, rl_build_kind kind, const char *output) {
+  argv_builder b = {0};
+  arg(&b, rl_build_compiler());
+  for (const char *const *f = common_flags; *f; f++) arg(&b, *f);
+  arg(&b, kind_flags[kind]);
+  for (size_t i = 0; i < t->nsources; i++) arg(&b, t->sources[i]);
+  arg(&b, "-o");
+  arg(&b, output);
+  arg(&b, RL_RUNTIME_LIB);
+  char *wrap = rl_xasprintf("@%s", RL_RUNTIME_WRAP);
+  arg(&b, wrap);
+  free(wrap);
+  if (t->uses_cmocka) arg(&b, "-lcmocka");
+  arg(&b, "-luv");
+  arg(&b, "-lunwind");
+  arg(&b, "-lpthread");
+  return b;
+}
+
+static int cache_key(const argv_builder *cmd, char hex[33], char *err, size_t errcap) {
+  rl_hash h;
+  rl_hash_init(&h);
+  rl_hash_string(&h, compiler_version());
+  for (size_t i = 0; i < cmd->n; i++) {
+    if (strcmp(cmd->v[i], "-o") == 0) {
+      i++;  /* the output path is derived from the key */
+      continue;
+    }
+    rl_hash_string(&h, cmd->v[i]);
+    const char *path = cmd->v[i][0] == '@' ? cmd->v[i] + 1 : cmd->v[i];
+    if (path[0] == '/' && rl_is_file(path) && rl_hash_file(&h, path) != 0) {
+      snprintf(err, errcap, "cannot read %s: %s", path, strerror(errno));
+      return -1;
+    }
+  }
+  rl_hash_hex(&h, hex);
+  return 0;
+}
+
+int rl_build(const rl_target *t, rl_build_kind kind, rl_build_result *out, char *err, size_t errcap) {
+  memset(out, 0, sizeof *out);
+  const char *cache = rl_cache_dir();
+  if (!cache) {
+    snprintf(err, errcap, "cannot create the build cache: %s", strerror(errno));
+    return -1;
+  }
+  /* The binary keeps the target's name so sanitizer frames read well. */
+  const char *stem = rl_path_basename(t->sources[0]);
+  char *name = rl_xstrndup(stem, strcspn(stem, "."));
+  char *tmp = rl_xasprintf("%s/build.%d.%s", cache, (int)getpid(), name);
+  argv_builder cmd = compile_command(t, kind, tmp);
+  char hex[33];
+  int rc = cache_key(&cmd, hex, err, errcap);
+  char *final_dir = rc == 0 ? rl_xasprintf("%s/%s-%s", cache, hex, kind_names[kind]) : NULL;
+  char *final = final_dir ? rl_path_join(final_dir, name) : NULL;
+  if (rc == 0 && rl_is_file(final)) {
+    out->binary = final;
+    out->diagnostics = rl_xstrdup("");
+    out->cached = 1;
+    final = NULL;
+  } else if (rc == 0) {
+    rl_run_spec spec = {.argv = cmd.v, .envp = build_env, .cwd = t->run_dir,
+                        .timeout_ms = COMPILE_TIMEOUT_MS, .output_cap = DIAGNOSTICS_CAP};
+    rl_run_result res;
+    int started = rl_supervise(&spec, &res);
+    if (started != 0) {
+      snprintf(err, errcap, "cannot run the compiler %s: %s", rl_build_compiler(), strerror(-started));
+      rc = -1;
+    } else {
+      /* gcc and clang print diagnostics on stderr; keep both, in order of importance. */
+      out->diagnostics = rl_xasprintf("%s%s%s", res.err, res.timed_out ? "racelab: the compiler timed out\n" : "",
+                                      res.out);
+      if (res.exited && res.exit_code == 0 && !res.timed_out) {
+        /* Publish atomically: a concurrent racelab sees all or nothing. */
+        if (rl_mkdirs(final_dir) != 0 || rename(tmp, final) != 0) {
+          snprintf(err, errcap, "cannot store %s: %s", final, strerror(errno));
+          rc = -1;
+        } else {
+          out->binary = final;
+          final = NULL;
+        }
+      } else {
+        unlink(tmp);
+        rc = 1;
+      }
+      rl_run_result_free(&res);
+    }
+  }
+  rl_free_strv(cmd.v);
+  free(name), free(tmp), free(final_dir), free(final);
+  return rc;
+}
+
+void rl_build_result_free(rl_build_result *r) {
+  free(r->binary);
+  free(r->diagnostics);
+  memset(r, 0, sizeof *r);
+}

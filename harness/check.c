@@ -1,0 +1,149 @@
+/* check.c -- build, run N times per build, merge: the heart of `racelab run`
+ * and `racelab check`. It decides nothing about words or formats. */
+#include "check.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "build.h"
+#include "run.h"
+#include "symbolize.h"
+#include "util.h"
+
+const char *rl_verdict_name(rl_verdict v) {
+  switch (v) {
+    case RL_VERDICT_PASS: return "pass";
+    case RL_VERDICT_FAIL: return "fail";
+    case RL_VERDICT_ERROR: return "error";
+  }
+  return "error";
+}
+
+static long now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
+
+static void progress(const rl_check_config *cfg, rl_build_kind build, int run, uint64_t seed) {
+  if (!cfg->progress) return;
+  fprintf(stderr, "\r\033[Kracelab: %s build, run %d/%d (seed %" PRIu64 ", %s)", rl_build_kind_name(build), run,
+          cfg->runs, seed, rl_run_mode(seed));
+  fflush(stderr);
+}
+
+static void progress_done(const rl_check_config *cfg) {
+  if (cfg->progress) fputs("\r\033[K", stderr);
+}
+
+/* The compiler's output as a build-error finding, located at the first
+ * "file:line:col: error:" it printed. */
+static void add_build_error(rl_check_result *res, const rl_build_result *b) {
+  rl_finding *f = rl_findings_add(&res->findings, RL_FINDING_BUILD_ERROR);
+  f->summary = rl_xstrdup("the program does not compile");
+  f->detail = rl_xstrdup(b->diagnostics);
+  f->count = 1;
+  f->first_run = 0;
+  for (int n = 1;; n++) {
+    char *line = rl_text_line(b->diagnostics, n);
+    if (!line) break;
+    char *err = strstr(line, ": error:");
+    char *colon = strchr(line, ':');
+    if (err && colon && colon < err) {
+      rl_location *loc = rl_finding_add_location(f);
+      loc->file = rl_xstrndup(line, (size_t)(colon - line));
+      loc->line = atoi(colon + 1);
+      loc->role = rl_xstrdup(err + 9);
+      loc->thread = -1;
+      free(line);
+      break;
+    }
+    free(line);
+  }
+}
+
+static int run_builds(const rl_target *t, const rl_check_config *cfg, rl_check_result *res, const char *scratch,
+                      rl_symbolizer *sym) {
+  char err[512];
+  for (int kind = 0; kind < RL_BUILD_COUNT; kind++) {
+    if (!(cfg->builds & (1u << kind))) continue;
+    rl_build_result b;
+    int rc = rl_build(t, (rl_build_kind)kind, &b, err, sizeof err);
+    if (rc < 0) {
+      res->error = rl_xstrdup(err);
+      return -1;
+    }
+    if (rc > 0) {
+      add_build_error(res, &b);
+      rl_build_result_free(&b);
+      return 0;
+    }
+    for (int i = 0; i < cfg->runs; i++) {
+      uint64_t seed = cfg->seed + (uint64_t)i;
+      progress(cfg, (rl_build_kind)kind, i + 1, seed);
+      char *dir = rl_xasprintf("%s/%s-%d", scratch, rl_build_kind_name((rl_build_kind)kind), i + 1);
+      rl_mkdirs(dir);
+      rl_run_config rc_cfg = {.target = t, .build = (rl_build_kind)kind, .binary = b.binary, .seed = seed,
+                              .timeout_ms = cfg->timeout_ms, .scratch = dir};
+      rl_run_outcome out;
+      int ok = rl_run_once(&rc_cfg, &out, err, sizeof err);
+      rl_remove_tree(dir);
+      free(dir);
+      if (ok != 0) {
+        res->error = rl_xstrdup(err);
+        rl_build_result_free(&b);
+        return -1;
+      }
+      res->runs++;
+      rl_symbolize_findings(sym, b.binary, &out.findings);
+      for (size_t k = 0; k < out.findings.count; k++) {
+        rl_finding *f = &out.findings.items[k];
+        rl_finding_locate(f);
+        f->first_run = res->runs;
+        f->seed = seed;
+        f->mode = rl_run_mode(seed);
+        f->build = rl_build_kind_name((rl_build_kind)kind);
+        f->count = 1;
+      }
+      int found = out.findings.count > 0;
+      rl_findings_merge(&res->findings, &out.findings);
+      if (found && cfg->stop_at_first) {
+        rl_build_result_free(&b);
+        return 0;
+      }
+    }
+    rl_build_result_free(&b);
+  }
+  return 0;
+}
+
+rl_verdict rl_check(const rl_target *t, const rl_check_config *cfg, rl_check_result *res) {
+  memset(res, 0, sizeof *res);
+  res->seed = cfg->seed;
+  long start = now_ms();
+  char tmpl[] = "/tmp/racelab.XXXXXX";
+  char *scratch = mkdtemp(tmpl);
+  rl_symbolizer *sym = rl_symbolizer_new();
+  if (!scratch) {
+    res->error = rl_xasprintf("cannot create a scratch folder: %s", strerror(errno));
+  } else {
+    run_builds(t, cfg, res, scratch, sym);
+    rl_remove_tree(scratch);
+  }
+  progress_done(cfg);
+  rl_symbolizer_free(sym);
+  res->elapsed_ms = now_ms() - start;
+  res->verdict = res->error ? RL_VERDICT_ERROR : res->findings.count ? RL_VERDICT_FAIL : RL_VERDICT_PASS;
+  return res->verdict;
+}
+
+void rl_check_result_free(rl_check_result *res) {
+  rl_findings_free(&res->findings);
+  free(res->error);
+  memset(res, 0, sizeof *res);
+}

@@ -1,0 +1,37 @@
+/* check.h -- the pipeline for one target: build each sanitizer build, run
+ * it N times with distinct seeds, symbolize and merge the findings, and
+ * reach a verdict. Explaining and printing are the caller's. */
+#ifndef RL_CHECK_H
+#define RL_CHECK_H
+
+#include <stdint.h>
+
+#include "finding.h"
+#include "target.h"
+
+typedef enum { RL_VERDICT_PASS, RL_VERDICT_FAIL, RL_VERDICT_ERROR } rl_verdict;
+const char *rl_verdict_name(rl_verdict v);
+
+typedef struct {
+  int runs;            /* per build */
+  uint64_t seed;       /* run i of a build uses seed + i */
+  int timeout_ms;      /* per run */
+  int stop_at_first;   /* stop after the first run with a finding */
+  unsigned builds;     /* bit set of 1 << rl_build_kind */
+  int progress;        /* a progress line on stderr */
+} rl_check_config;
+
+typedef struct {
+  rl_verdict verdict;
+  int runs;            /* runs done, over every build */
+  uint64_t seed;
+  long elapsed_ms;
+  rl_findings findings; /* merged, symbolized, located */
+  char *error;         /* RL_VERDICT_ERROR: what failed inside racelab */
+} rl_check_result;
+
+/* Always fills res (free it with rl_check_result_free); returns its verdict. */
+rl_verdict rl_check(const rl_target *t, const rl_check_config *cfg, rl_check_result *res);
+void rl_check_result_free(rl_check_result *res);
+
+#endif

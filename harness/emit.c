@@ -1,0 +1,16 @@
+/* emit.c -- what every output format shares: the reproduce command. */
+#include "emit.h"
+
+#include <inttypes.h>
+
+#include "util.h"
+
+char *rl_emit_reproduce(const rl_emit_ctx *ctx, const rl_finding *f) {
+  if (f->kind == RL_FINDING_BUILD_ERROR)
+    return rl_xasprintf("racelab %s %s%s%s", ctx->command, ctx->target_spec, ctx->against ? " --against " : "",
+                        ctx->against ? ctx->against : "");
+  /* `run` stops at the first finding, and its first run uses the seed. */
+  return rl_xasprintf("racelab %s %s%s%s --seed %" PRIu64 " --build %s", ctx->against ? "check" : "run",
+                      ctx->target_spec, ctx->against ? " --against " : "", ctx->against ? ctx->against : "",
+                      f->seed, f->build ? f->build : "tsan");
+}

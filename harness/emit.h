@@ -1,0 +1,27 @@
+/* emit.h -- the output formats of a check. Emitters only format: every word
+ * they print comes from the finding (parsers, explain.c) or the check. */
+#ifndef RL_EMIT_H
+#define RL_EMIT_H
+
+#include <stdio.h>
+
+#include "check.h"
+#include "target.h"
+
+typedef struct {
+  const char *command;      /* "run" or "check" */
+  const char *target_spec;  /* how to name the target on a command line */
+  const char *against;      /* --against PATH, or NULL */
+  const rl_target *target;
+  const rl_check_result *result;
+  int runs_per_build;
+} rl_emit_ctx;
+
+/* The command line that replays f: its seed and build, same target. */
+char *rl_emit_reproduce(const rl_emit_ctx *ctx, const rl_finding *f);
+
+void rl_emit_human(const rl_emit_ctx *ctx, FILE *out);
+/* 0, or -1 if the JSON could not be written. */
+int rl_emit_json(const rl_emit_ctx *ctx, FILE *out);
+
+#endif

@@ -1,0 +1,129 @@
+/* explain.c -- turn a finding's structure into a paragraph a learner can
+ * follow: what happened, where, in which thread, and why it is a bug. */
+#include "explain.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "util.h"
+
+/* Why a kind of bug matters, in one or two sentences. A switch with no
+ * default: the compiler names any kind added to the table and missed here. */
+static const char *why(rl_finding_kind kind) {
+  switch (kind) {
+    case RL_FINDING_DATA_RACE:
+      return "Nothing orders these accesses: no lock held by both, no join, no atomic. In C that is a data race, "
+             "which is undefined behaviour: updates are lost, readers see half-written values, and the compiler "
+             "may optimise as if it could never happen. It shows up rarely, which is why it survives testing.";
+    case RL_FINDING_LOCK_ORDER_INVERSION:
+      return "The same locks are taken in different orders by different code paths. This run got away with it, "
+             "but when two threads each take their first lock at the same moment, each waits forever for the "
+             "lock the other holds: a deadlock.";
+    case RL_FINDING_DEADLOCK:
+      return "Each of these threads holds a lock the next one is waiting for, so none can ever proceed: the "
+             "program stopped making progress and had to be killed.";
+    case RL_FINDING_HANG:
+      return "The program stopped making progress without a lock cycle: a thread waits for something nobody "
+             "will do any more, typically a condition-variable signal sent before anyone was waiting (a lost "
+             "wakeup).";
+    case RL_FINDING_FORGOTTEN_AWAIT:
+      return "Work was started but its completion was never waited for: its callback never ran, so anything "
+             "read from its result was read before it existed, and the work itself was silently dropped.";
+    case RL_FINDING_UNJOINED_THREAD:
+      return "A thread was created and never joined (nor detached). Its result is lost, and whatever it was "
+             "still doing when main() returned was cut off.";
+    case RL_FINDING_SYNC_MISUSE:
+      return "A synchronization object was used against its contract. POSIX leaves this undefined: it may work "
+             "here and hang or corrupt state elsewhere.";
+    case RL_FINDING_MEMORY_ERROR:
+      return "Memory was used outside its lifetime. Across threads this usually means one thread freed or "
+             "reused memory while another still used it.";
+    case RL_FINDING_WRONG_OUTPUT:
+      return "The program ran to the end but its result is wrong. In concurrent code this is typically a "
+             "read-modify-write or check-then-act sequence that another thread or process interleaved with, "
+             "or an update made in a forked child's own copy of memory.";
+    case RL_FINDING_CRASH:
+      return "The program died. In concurrent code the first suspect is memory another thread freed or "
+             "changed underneath it.";
+    case RL_FINDING_TIMEOUT:
+      return "The run did not finish in time and was killed. It may loop forever, or wait for something that "
+             "never happens.";
+    case RL_FINDING_BUILD_ERROR:
+      return "The program does not compile, so nothing else could be checked.";
+    case RL_FINDING_KIND_COUNT:
+      break;
+  }
+  return "";
+}
+
+typedef struct {
+  char *s;
+  size_t len, cap;
+} strbuf;
+
+static void put(strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(strbuf *b, const char *fmt, ...) {
+  va_list ap, ap2;
+  va_start(ap, fmt);
+  va_copy(ap2, ap);
+  int n = vsnprintf(NULL, 0, fmt, ap);
+  va_end(ap);
+  if (b->len + (size_t)n + 1 > b->cap) b->s = rl_xrealloc(b->s, b->cap = (b->len + (size_t)n + 1) * 2);
+  vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap2);
+  va_end(ap2);
+  b->len += (size_t)n;
+}
+
+/* "T1 writes 4 bytes at hits.c:42 in count_line()" */
+static void describe_location(strbuf *b, const rl_location *loc) {
+  if (loc->thread >= 0) put(b, "T%d ", loc->thread);
+  put(b, "%s", loc->role ? loc->role : "is involved");
+  if (loc->file) put(b, " at %s:%d", rl_path_basename(loc->file), loc->line);
+  if (loc->function) put(b, " in %s()", loc->function);
+}
+
+void rl_explain(rl_finding *f) {
+  strbuf b = {0};
+  if (!f->summary) f->summary = rl_xstrdup(rl_finding_kind_title(f->kind));
+  put(&b, "%s", "");
+  if (f->nlocations) {
+    for (size_t i = 0; i < f->nlocations; i++) {
+      put(&b, i == 0 ? "" : i + 1 == f->nlocations ? ", and " : ", ");
+      describe_location(&b, &f->locations[i]);
+    }
+    if (f->object) put(&b, " (%s)", f->object);
+    put(&b, ". ");
+  }
+  put(&b, "%s", why(f->kind));
+  free(f->explanation);
+  f->explanation = b.s;
+}
+
+void rl_explain_all(rl_findings *list) {
+  for (size_t i = 0; i < list->count; i++) rl_explain(&list->items[i]);
+}
+
+/* A tiny cache: findings quote the same few files over and over. */
+static struct {
+  char *path;
+  char *text;
+} sources[16];
+
+const char *rl_source_line(const char *file, int line) {
+  static char *last;
+  if (!file || line < 1) return NULL;
+  size_t i;
+  for (i = 0; i < 16 && sources[i].path; i++)
+    if (strcmp(sources[i].path, file) == 0) break;
+  if (i == 16) return NULL;
+  if (!sources[i].path) {
+    sources[i].path = rl_xstrdup(file);
+    sources[i].text = rl_read_file(file, NULL);
+  }
+  if (!sources[i].text) return NULL;
+  free(last);
+  last = rl_text_line(sources[i].text, line);
+  return last;
+}

@@ -1,0 +1,207 @@
+/* run.c -- run a built program once, supervised, and turn everything it
+ * left behind into findings: the sanitizer's log files, the runtime's event
+ * log, how it ended, and what the oracle says of its output. */
+#include "run.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report_asan.h"
+#include "report_tsan.h"
+#include "supervise.h"
+#include "util.h"
+
+#define OUTPUT_CAP (256 * 1024)
+
+static const char *const modes[RL_MODE_COUNT] = {"off", "random", "pct"};
+
+const char *rl_run_mode(uint64_t seed) { return modes[seed % RL_MODE_COUNT]; }
+
+/* Sanitizer options are set in full, never inherited: symbolize=0 because
+ * racelab symbolizes once after all runs (research/perf.md: 80-90% of a
+ * short TSan run is symbolizing); exitcode 66 tells a report from the
+ * program's own failure; leaks are not concurrency bugs, and gcc's LSan
+ * crashes on programs whose threads outlive main. */
+static char *sanitizer_options(rl_build_kind build, const char *scratch) {
+  if (build == RL_BUILD_TSAN)
+    return rl_xasprintf("TSAN_OPTIONS=symbolize=0:log_path=%s/san:exitcode=66:halt_on_error=0:"
+                        "detect_deadlocks=1:second_deadlock_stack=1:history_size=4:"
+                        "report_thread_leaks=1:report_signal_unsafe=1:io_sync=1",
+                        scratch);
+  return rl_xasprintf("ASAN_OPTIONS=symbolize=0:log_path=%s/san:exitcode=66:detect_leaks=0:"
+                      "handle_abort=1:allow_user_segv_handler=0",
+                      scratch);
+}
+
+/* Every file in dir whose name starts with prefix, parsed by parse. */
+static void parse_logs(const char *dir, const char *prefix, int (*parse)(const char *, size_t, rl_findings *),
+                       rl_findings *out, char *runtime_error, size_t errcap,
+                       int (*runtime_failed)(const char *, size_t, char *, size_t)) {
+  DIR *d = opendir(dir);
+  if (!d) return;
+  struct dirent *e;
+  size_t n = strlen(prefix);
+  while ((e = readdir(d))) {
+    if (strncmp(e->d_name, prefix, n) != 0) continue;
+    char *path = rl_path_join(dir, e->d_name);
+    size_t len;
+    char *text = rl_read_file(path, &len);
+    if (text) {
+      parse(text, len, out);
+      if (runtime_failed && !runtime_error[0]) runtime_failed(text, len, runtime_error, errcap);
+    }
+    free(text);
+    free(path);
+  }
+  closedir(d);
+}
+
+static int run_has(const rl_findings *f, rl_finding_kind kind) {
+  for (size_t i = 0; i < f->count; i++)
+    if (f->items[i].kind == kind) return 1;
+  return 0;
+}
+
+static void add_simple(rl_findings *f, rl_finding_kind kind, char *summary, char *detail) {
+  rl_finding *x = rl_findings_add(f, kind);
+  x->summary = summary;
+  x->detail = detail;
+}
+
+/* The first line where got differs from expected, in words. */
+static char *first_difference(const char *expected, const char *got) {
+  int line = 1;
+  const char *e = expected, *g = got;
+  while (*e && *g && *e == *g) {
+    if (*e == '\n') line++;
+    e++, g++;
+  }
+  char *want = rl_text_line(expected, line), *have = rl_text_line(got, line);
+  char *text = rl_xasprintf("line %d: expected \"%s\"\n%*sgot      \"%s\"", line, want ? want : "(end of output)",
+                            (int)(snprintf(NULL, 0, "line %d: ", line)), "", have ? have : "(end of output)");
+  free(want), free(have);
+  return text;
+}
+
+/* cmocka prints "[  FAILED  ] name" and the failed assertion before it. */
+static char *cmocka_failures(const char *out) {
+  size_t cap = 1024, n = 0;
+  char *text = rl_xcalloc(1, cap);
+  for (int line = 1;; line++) {
+    char *l = rl_text_line(out, line);
+    if (!l) break;
+    if (strstr(l, "[  FAILED  ]") || strstr(l, "[  ERROR   ]") || strstr(l, "Failure!") || strstr(l, "error:")) {
+      size_t m = strlen(l);
+      if (n + m + 2 > cap) text = rl_xrealloc(text, cap = (n + m + 2) * 2);
+      memcpy(text + n, l, m);
+      n += m;
+      text[n++] = '\n';
+      text[n] = '\0';
+    }
+    free(l);
+  }
+  return text;
+}
+
+/* What the exit status and the output say, after the evidence of the logs. */
+static void judge_ending(const rl_run_config *cfg, const rl_run_result *res, const char *runtime_error,
+                         rl_findings *f) {
+  const rl_target *t = cfg->target;
+  int sanitizer_reported = res->exited && res->exit_code == 66 && f->count > 0;
+  if (runtime_error[0]) {
+    add_simple(f, RL_FINDING_CRASH, rl_xasprintf("the %s runtime failed inside the program",
+                                                 rl_build_kind_name(cfg->build)),
+               rl_xstrdup(runtime_error));
+    return;
+  }
+  if (res->timed_out) {
+    if (!run_has(f, RL_FINDING_DEADLOCK) && !run_has(f, RL_FINDING_HANG))
+      add_simple(f, RL_FINDING_TIMEOUT,
+                 rl_xasprintf("the run did not finish within %d s and was stopped", cfg->timeout_ms / 1000), NULL);
+    return;
+  }
+  if (res->output_limited && res->out_total > 64 * OUTPUT_CAP) {
+    add_simple(f, RL_FINDING_WRONG_OUTPUT,
+               rl_xasprintf("the program flooded its output (%zu bytes) and was stopped", res->out_total + res->err_total),
+               NULL);
+    return;
+  }
+  if (res->signaled) {
+    if (!f->count)
+      add_simple(f, RL_FINDING_CRASH,
+                 rl_xasprintf("the program was killed by signal %d (%s)", res->signal, strsignal(res->signal)), NULL);
+    return;
+  }
+  /* An ASan report ends the program: its output is cut short, not wrong. */
+  if (sanitizer_reported && cfg->build == RL_BUILD_ASAN) return;
+  if (t->uses_cmocka) {
+    if (res->exit_code != 0 && !sanitizer_reported)
+      add_simple(f, RL_FINDING_WRONG_OUTPUT, rl_xstrdup("the exercise's test failed"), cmocka_failures(res->out));
+    return;
+  }
+  if (res->exit_code != 0 && !sanitizer_reported) {
+    add_simple(f, RL_FINDING_WRONG_OUTPUT, rl_xasprintf("the program exited with status %d", res->exit_code),
+               res->err_len ? rl_xstrndup(res->err, res->err_len > 2000 ? 2000 : res->err_len) : NULL);
+    return;
+  }
+  if (t->expected_stdout) {
+    char *expected = rl_read_file(t->expected_stdout, NULL);
+    if (expected && strcmp(expected, res->out) != 0)
+      add_simple(f, RL_FINDING_WRONG_OUTPUT, rl_xstrdup("the output differs from the expected output"),
+                 first_difference(expected, res->out));
+    free(expected);
+  }
+}
+
+int rl_run_once(const rl_run_config *cfg, rl_run_outcome *out, char *err, size_t errcap) {
+  memset(out, 0, sizeof *out);
+  const rl_target *t = cfg->target;
+  char *env[] = {
+      "PATH=/usr/local/bin:/usr/bin:/bin",
+      "LC_ALL=C",
+      rl_xasprintf("HOME=%s", cfg->scratch),
+      rl_xasprintf("TMPDIR=%s", cfg->scratch),
+      sanitizer_options(cfg->build, cfg->scratch),
+      rl_xasprintf("RLRT_SEED=%" PRIu64, cfg->seed),
+      rl_xasprintf("RLRT_MODE=%s", rl_run_mode(cfg->seed)),
+      rl_xasprintf("RLRT_LOG=%s/rlrt", cfg->scratch),
+      NULL,
+  };
+  size_t nargs = 0;
+  while (t->args[nargs]) nargs++;
+  char **argv = rl_xcalloc(nargs + 2, sizeof *argv);
+  argv[0] = (char *)cfg->binary;
+  for (size_t i = 0; i < nargs; i++) argv[i + 1] = t->args[i];
+  rl_run_spec spec = {
+      .argv = argv,
+      .envp = env,
+      .cwd = t->run_dir,
+      .timeout_ms = cfg->timeout_ms,
+      .output_cap = OUTPUT_CAP,
+  };
+  rl_run_result res;
+  int rc = rl_supervise(&spec, &res);
+  if (rc != 0) {
+    snprintf(err, errcap, "cannot start %s: %s", cfg->binary, strerror(-rc));
+  } else {
+    char runtime_error[256] = "";
+    if (cfg->build == RL_BUILD_TSAN)
+      parse_logs(cfg->scratch, "san.", rl_report_tsan_parse, &out->findings, runtime_error, sizeof runtime_error,
+                 rl_report_tsan_runtime_error);
+    else
+      parse_logs(cfg->scratch, "san.", rl_report_asan_parse, &out->findings, runtime_error, sizeof runtime_error,
+                 rl_report_asan_runtime_error);
+    judge_ending(cfg, &res, runtime_error, &out->findings);
+    out->wall_ms = res.wall_ms;
+    out->timed_out = res.timed_out;
+    rl_run_result_free(&res);
+  }
+  for (int i = 2; env[i]; i++) free(env[i]);
+  free(argv);
+  return rc == 0 ? 0 : -1;
+}

@@ -1,0 +1,38 @@
+/* run.h -- one supervised run of a built program: the environment that
+ * makes it reproducible (seed, jitter mode, sanitizer options), its limits,
+ * and every finding its evidence shows (sanitizer logs, racelab's runtime
+ * log, exit status, the oracle). Symbolizing and merging across runs are
+ * the caller's. */
+#ifndef RL_RUN_H
+#define RL_RUN_H
+
+#include <stdint.h>
+
+#include "build.h"
+#include "finding.h"
+#include "target.h"
+
+/* Perturbation modes, chosen from the seed so a seed alone replays a run. */
+#define RL_MODE_COUNT 3
+const char *rl_run_mode(uint64_t seed);
+
+typedef struct {
+  const rl_target *target;
+  rl_build_kind build;
+  const char *binary;
+  uint64_t seed;
+  int timeout_ms;
+  const char *scratch;   /* an empty folder this run may use and litter */
+} rl_run_config;
+
+typedef struct {
+  rl_findings findings;  /* unsymbolized; first_run etc. left to the caller */
+  long wall_ms;
+  int timed_out;
+} rl_run_outcome;
+
+/* Returns 0, or -1 with a one-line reason in err if racelab could not run
+ * the program at all (an internal error, not a finding). */
+int rl_run_once(const rl_run_config *cfg, rl_run_outcome *out, char *err, size_t errcap);
+
+#endif
