@@ -1,0 +1,609 @@
+/* sandbox.c -- probe what this machine offers for containing untrusted code,
+ * then, per run, create its cgroups, build its private root and drop its
+ * privileges; kill what is left and read what the limits did.
+ *
+ * It does not start or watch the program: supervise.c does, and calls the
+ * rl__sandbox_* hooks around its fork.
+ *
+ * Measured on this machine kind (shared/research/sandbox.md): RLIMIT_AS and
+ * RLIMIT_DATA break TSan and ASan, so memory goes through the memory cgroup;
+ * RLIMIT_NPROC is ignored for root, so processes go through the pids cgroup;
+ * cgroup v1 has no kill, so a cgroup2 directory with no controllers gives us
+ * cgroup.kill; bubblewrap is not installed, so the mounts are made here.
+ */
+#include "sandbox.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sched.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+/* The per-run cgroup slots of rl__sandbox_run.cg. */
+enum { RL__CG_PIDS, RL__CG_MEMORY, RL__CG_CPUACCT, RL__CG_KILL, RL__CG_N };
+
+enum rl__mount_kind {
+  RL__M_TMPFS,   /* tmpfs on dst with data as options */
+  RL__M_PROC,    /* a new proc on dst */
+  RL__M_RO_DIR,  /* bind src on dst, read-only, nosuid, nodev */
+  RL__M_RO_FILE, /* the same for a single file */
+  RL__M_RW_DIR,  /* bind src on dst, writable, nosuid, nodev */
+  RL__M_DEV,     /* bind a device node: nosuid, noexec, devices allowed */
+  RL__M_SYMLINK, /* symlink dst -> src */
+};
+
+/* Host paths kept in the new root besides /usr: what the dynamic loader and
+ * the compiler driver (cc is an /etc/alternatives link) need, no secrets. */
+static const char *const rl__etc_keep[] = {
+    "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d",
+    "/etc/alternatives", "/etc/localtime", NULL};
+/* Top-level names that are links into /usr on merged-/usr systems, or
+ * directories to bind read-only on the others. */
+static const char *const rl__top_dirs[] = {"/bin",   "/sbin",  "/lib",
+                                           "/lib32", "/lib64", "/libx32",
+                                           NULL};
+static const char *const rl__devices[] = {"null", "zero", "full", "random",
+                                          "urandom", NULL};
+/* Where the new root is assembled before pivot_root; a tmpfs hides it. */
+#define RL__NEWROOT "/tmp"
+#define RL__OLDROOT "oldroot"
+/* How long rl__sandbox_kill waits for a killed cgroup to empty. */
+#define RL__KILL_WAIT_MS 2000
+
+static long rl__now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void rl__nap(void) {
+  struct timespec ts = {0, 1000000};
+  nanosleep(&ts, NULL);
+}
+
+/* ------------------------------------------------------------------------ */
+/* cgroup files                                                              */
+/* ------------------------------------------------------------------------ */
+
+/* Writes s to dir/file. Returns 0 or a negative errno. */
+static int rl__cg_write(const char *dir, const char *file, const char *s) {
+  char path[RL_SANDBOX_PATH_MAX + 32];
+  snprintf(path, sizeof path, "%s/%s", dir, file);
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return -errno;
+  ssize_t n = write(fd, s, strlen(s));
+  int rc = n < 0 ? -errno : 0;
+  close(fd);
+  return rc;
+}
+
+/* Reads dir/file into buf (NUL-terminated). Returns bytes read or -errno. */
+static ssize_t rl__cg_read(const char *dir, const char *file, char *buf,
+                           size_t size) {
+  char path[RL_SANDBOX_PATH_MAX + 32];
+  snprintf(path, sizeof path, "%s/%s", dir, file);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return -errno;
+  size_t len = 0;
+  ssize_t n;
+  while (len + 1 < size && (n = read(fd, buf + len, size - 1 - len)) > 0)
+    len += (size_t)n;
+  close(fd);
+  buf[len] = '\0';
+  return (ssize_t)len;
+}
+
+/* The number after "key " in a flat-keyed cgroup file, 0 if absent. */
+static long long rl__cg_key(const char *dir, const char *file,
+                            const char *key) {
+  char buf[4096];
+  if (rl__cg_read(dir, file, buf, sizeof buf) < 0)
+    return 0;
+  size_t klen = strlen(key);
+  for (char *line = buf; line && *line; line = strchr(line, '\n')) {
+    if (*line == '\n')
+      line++;
+    if (strncmp(line, key, klen) == 0 && line[klen] == ' ')
+      return atoll(line + klen + 1);
+  }
+  return 0;
+}
+
+/* Calls fn(pid) for each process listed in dir/cgroup.procs; returns how
+ * many there were (cgroup files report size 0, so read the content). */
+static int rl__cg_each(const char *dir, void (*fn)(pid_t)) {
+  char buf[65536];
+  if (rl__cg_read(dir, "cgroup.procs", buf, sizeof buf) < 0)
+    return 0;
+  int count = 0;
+  for (char *p = buf; *p;) {
+    char *end;
+    long pid = strtol(p, &end, 10);
+    if (end == p)
+      break;
+    if (fn)
+      fn((pid_t)pid);
+    count++;
+    p = end;
+  }
+  return count;
+}
+
+static void rl__sigkill(pid_t pid) { kill(pid, SIGKILL); }
+
+/* Removes a cgroup dir, waiting (bounded) for exiting tasks to leave it. */
+static void rl__cg_remove(const char *dir) {
+  for (int i = 0; i < 200 && rmdir(dir) < 0 && errno == EBUSY; i++)
+    rl__nap();
+}
+
+/* Kills and removes per-run cgroups left under root by racelab processes
+ * that no longer exist (names are "<pid>-<seq>"). */
+static void rl__cg_sweep_stale(const char *root) {
+  DIR *d = opendir(root);
+  if (!d)
+    return;
+  struct dirent *e;
+  while ((e = readdir(d))) {
+    long owner = atol(e->d_name);
+    if (owner <= 0 || !strchr(e->d_name, '-') ||
+        (kill((pid_t)owner, 0) == 0 || errno != ESRCH))
+      continue;
+    char dir[RL_SANDBOX_PATH_MAX + 64];
+    snprintf(dir, sizeof dir, "%s/%s", root, e->d_name);
+    for (int i = 0; i < 100 && rl__cg_each(dir, rl__sigkill) > 0; i++)
+      rl__nap();
+    rl__cg_remove(dir);
+  }
+  closedir(d);
+}
+
+/* ------------------------------------------------------------------------ */
+/* Probe                                                                     */
+/* ------------------------------------------------------------------------ */
+
+/* Sets root to mount/racelab if a cgroup with control file `probe` can be
+ * created (and removed) there; leaves it "" otherwise. */
+static void rl__probe_hierarchy(char *root, const char *mount,
+                                const char *probe) {
+  char dir[RL_SANDBOX_PATH_MAX], test[RL_SANDBOX_PATH_MAX + 32];
+  root[0] = '\0';
+  snprintf(dir, sizeof dir, "%s/" RL_SANDBOX_CGROUP_NAME, mount);
+  if (mkdir(dir, 0755) < 0 && errno != EEXIST)
+    return;
+  snprintf(test, sizeof test, "%s/probe-%ld", dir, (long)getpid());
+  if (mkdir(test, 0755) < 0 && errno != EEXIST)
+    return;
+  char path[sizeof test + 32];
+  snprintf(path, sizeof path, "%s/%s", test, probe);
+  int ok = access(path, W_OK) == 0 || access(path, R_OK) == 0;
+  rmdir(test);
+  if (ok) {
+    snprintf(root, RL_SANDBOX_PATH_MAX, "%s", dir);
+    rl__cg_sweep_stale(root);
+  }
+}
+
+/* Tries, in a child, the namespace calls rl__sandbox_child makes. */
+static int rl__probe_ns(int flags, int with_mounts) {
+  pid_t pid = fork();
+  if (pid < 0)
+    return 0;
+  if (pid == 0) {
+    if (unshare(flags) < 0)
+      _exit(1);
+    if (with_mounts &&
+        (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+         mount("tmpfs", RL__NEWROOT, "tmpfs", MS_NOSUID | MS_NODEV,
+               "size=64k") < 0 ||
+         mkdir(RL__NEWROOT "/" RL__OLDROOT, 0700) < 0 ||
+         chdir(RL__NEWROOT) < 0 ||
+         syscall(SYS_pivot_root, ".", RL__OLDROOT) < 0))
+      _exit(1);
+    _exit(0);
+  }
+  int status;
+  while (waitpid(pid, &status, 0) < 0)
+    if (errno != EINTR)
+      return 0;
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0;
+}
+
+int rl_sandbox_probe(rl_sandbox_caps *caps) {
+  memset(caps, 0, sizeof *caps);
+  rl__probe_hierarchy(caps->pids_root, "/sys/fs/cgroup/pids", "pids.max");
+  rl__probe_hierarchy(caps->memory_root, "/sys/fs/cgroup/memory",
+                      "memory.limit_in_bytes");
+  rl__probe_hierarchy(caps->cpuacct_root, "/sys/fs/cgroup/cpuacct",
+                      "cpuacct.usage");
+  rl__probe_hierarchy(caps->kill_root, "/sys/fs/cgroup/unified", "cgroup.kill");
+  if (!caps->kill_root[0]) /* a pure cgroup2 machine */
+    rl__probe_hierarchy(caps->kill_root, "/sys/fs/cgroup", "cgroup.kill");
+  caps->netns = rl__probe_ns(CLONE_NEWNET, 0);
+  caps->mountns = rl__probe_ns(CLONE_NEWNS, 1);
+  caps->setuid = geteuid() == 0;
+  return 0;
+}
+
+void rl_sandbox_init(rl_sandbox *sb, const rl_sandbox_caps *caps) {
+  memset(sb, 0, sizeof *sb);
+  sb->caps = *caps;
+  sb->memory_bytes = 512LL << 20;
+  sb->pids_max = 64;
+  sb->scratch_bytes = 64LL << 20;
+  sb->uid = 65534;
+  sb->gid = 65534;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Description                                                               */
+/* ------------------------------------------------------------------------ */
+
+/* Appends s to buf at *len (truncating at size). */
+static void rl__cat(char *buf, size_t size, size_t *len, const char *s) {
+  int n = snprintf(buf + *len, size - *len, "%s", s);
+  if (n > 0)
+    *len += (size_t)n < size - *len ? (size_t)n : size - *len - 1;
+}
+
+/* Everything the run would lack, as flags; 0 = fully protected. */
+static int rl__missing(const rl_sandbox *sb, int i) {
+  const rl_sandbox_caps *c = &sb->caps;
+  switch (i) {
+  case 0: return !c->netns;
+  case 1: return !c->mountns;
+  case 2: return !c->setuid;
+  case 3: return !c->pids_root[0] || sb->pids_max <= 0;
+  case 4: return !c->memory_root[0] || sb->memory_bytes <= 0;
+  case 5: return !c->cpuacct_root[0];
+  case 6: return !c->kill_root[0];
+  }
+  return 0;
+}
+
+static const char *const rl__prot_names[] = {
+    "netns", "mountns", "uid", "pids", "memory", "cpuacct", "kill"};
+#define RL__NPROT ((int)(sizeof rl__prot_names / sizeof *rl__prot_names))
+
+const char *rl_sandbox_describe(const rl_sandbox *sb, char *buf,
+                                size_t size) {
+  size_t len = 0;
+  char item[64];
+  buf[0] = '\0';
+  for (int i = 0; i < RL__NPROT; i++) {
+    if (rl__missing(sb, i))
+      continue;
+    if (i == 2)
+      snprintf(item, sizeof item, "uid=%ld ", (long)sb->uid);
+    else if (i == 3)
+      snprintf(item, sizeof item, "pids=%d ", sb->pids_max);
+    else if (i == 4)
+      snprintf(item, sizeof item, "memory=%lldM ", sb->memory_bytes >> 20);
+    else
+      snprintf(item, sizeof item, "%s ", rl__prot_names[i]);
+    rl__cat(buf, size, &len, item);
+  }
+  rl__cat(buf, size, &len, "pgroup core=0; missing:");
+  int none = 1;
+  for (int i = 0; i < RL__NPROT; i++) {
+    if (!rl__missing(sb, i))
+      continue;
+    none = 0;
+    rl__cat(buf, size, &len, " ");
+    rl__cat(buf, size, &len, rl__prot_names[i]);
+  }
+  if (none)
+    rl__cat(buf, size, &len, " none");
+  return buf;
+}
+
+int rl_sandbox_complete(const rl_sandbox *sb) {
+  for (int i = 0; i < RL__NPROT; i++)
+    if (rl__missing(sb, i))
+      return 0;
+  return 1;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Per run, in the parent: cgroups and the mount plan                        */
+/* ------------------------------------------------------------------------ */
+
+/* Appends a mount op; src is a host path (looked up under the old root once
+ * pivot_root has run) for binds, or a symlink target. */
+static int rl__plan(rl__sandbox_run *run, int kind, const char *src,
+                    const char *dst, const char *data) {
+  if (run->nmounts == RL__SANDBOX_MAX_MOUNTS)
+    return -E2BIG;
+  rl__mount_op *op = &run->mounts[run->nmounts++];
+  op->kind = kind;
+  int is_bind = kind == RL__M_RO_DIR || kind == RL__M_RO_FILE ||
+                kind == RL__M_RW_DIR || kind == RL__M_DEV;
+  int n = snprintf(op->src, sizeof op->src, "%s%s",
+                   is_bind ? "/" RL__OLDROOT : "", src ? src : "");
+  int m = snprintf(op->dst, sizeof op->dst, "%s", dst);
+  snprintf(op->data, sizeof op->data, "%s", data ? data : "");
+  return n >= (int)sizeof op->src || m >= (int)sizeof op->dst ? -ENAMETOOLONG
+                                                              : 0;
+}
+
+/* Plans a read-only bind of a host path at the same place, as a file or a
+ * directory; missing paths are skipped. */
+static int rl__plan_host(rl__sandbox_run *run, const char *path, int rw) {
+  struct stat st;
+  if (stat(path, &st) < 0)
+    return errno == ENOENT ? 0 : -errno;
+  int kind = S_ISDIR(st.st_mode) ? (rw ? RL__M_RW_DIR : RL__M_RO_DIR)
+                                 : RL__M_RO_FILE;
+  return rl__plan(run, kind, path, path, NULL);
+}
+
+static int rl__plan_mounts(const rl_sandbox *sb, rl__sandbox_run *run) {
+  char opts[64], target[RL_SANDBOX_PATH_MAX], dev[64];
+  int rc = rl__plan(run, RL__M_RO_DIR, "/usr", "/usr", NULL);
+  for (int i = 0; rc == 0 && rl__top_dirs[i]; i++) {
+    ssize_t n = readlink(rl__top_dirs[i], target, sizeof target - 1);
+    if (n > 0) {
+      target[n] = '\0';
+      rc = rl__plan(run, RL__M_SYMLINK, target, rl__top_dirs[i], NULL);
+    } else {
+      rc = rl__plan_host(run, rl__top_dirs[i], 0);
+    }
+  }
+  for (int i = 0; rc == 0 && rl__etc_keep[i]; i++)
+    rc = rl__plan_host(run, rl__etc_keep[i], 0);
+  if (rc == 0)
+    rc = rl__plan(run, RL__M_TMPFS, NULL, "/dev", "mode=0755,size=64k");
+  for (int i = 0; rc == 0 && rl__devices[i]; i++) {
+    snprintf(dev, sizeof dev, "/dev/%s", rl__devices[i]);
+    rc = rl__plan(run, RL__M_DEV, dev, dev, NULL);
+  }
+  static const char *const links[][2] = {{"/proc/self/fd", "/dev/fd"},
+                                         {"/proc/self/fd/0", "/dev/stdin"},
+                                         {"/proc/self/fd/1", "/dev/stdout"},
+                                         {"/proc/self/fd/2", "/dev/stderr"}};
+  for (size_t i = 0; rc == 0 && i < sizeof links / sizeof *links; i++)
+    rc = rl__plan(run, RL__M_SYMLINK, links[i][0], links[i][1], NULL);
+  /* POSIX semaphores and shm_open live in /dev/shm; tmpfs pages are charged
+   * to the memory cgroup, so the scratch size bounds it twice over. */
+  snprintf(opts, sizeof opts, "mode=1777,size=%lld", sb->scratch_bytes);
+  if (rc == 0)
+    rc = rl__plan(run, RL__M_TMPFS, NULL, "/dev/shm", opts);
+  /* hidepid: the unprivileged program sees only its own processes. */
+  if (rc == 0)
+    rc = rl__plan(run, RL__M_PROC, NULL, "/proc", "hidepid=2");
+  if (rc == 0)
+    rc = rl__plan(run, RL__M_TMPFS, NULL, "/tmp", opts);
+  for (int i = 0; rc == 0 && sb->ro_paths && sb->ro_paths[i]; i++)
+    rc = rl__plan_host(run, sb->ro_paths[i], 0);
+  if (rc == 0 && sb->rw_path)
+    rc = rl__plan_host(run, sb->rw_path, 1);
+  return rc;
+}
+
+static int rl__cg_create(rl__sandbox_run *run, int slot, const char *root,
+                         const char *name) {
+  if (!root[0])
+    return 0;
+  snprintf(run->cg[slot], sizeof run->cg[slot], "%s/%s", root, name);
+  if (mkdir(run->cg[slot], 0755) < 0) {
+    int rc = -errno;
+    run->cg[slot][0] = '\0';
+    return rc;
+  }
+  return 0;
+}
+
+int rl__sandbox_begin(const rl_sandbox *sb, rl__sandbox_run *run) {
+  static atomic_ulong seq;
+  memset(run, 0, sizeof *run);
+  run->sb = sb;
+  char name[64], num[32];
+  snprintf(name, sizeof name, "%ld-%lu", (long)getpid(),
+           atomic_fetch_add(&seq, 1) + 1);
+  const rl_sandbox_caps *c = &sb->caps;
+  int rc = 0;
+  if (sb->pids_max > 0)
+    rc = rl__cg_create(run, RL__CG_PIDS, c->pids_root, name);
+  if (rc == 0 && sb->memory_bytes > 0)
+    rc = rl__cg_create(run, RL__CG_MEMORY, c->memory_root, name);
+  if (rc == 0)
+    rc = rl__cg_create(run, RL__CG_CPUACCT, c->cpuacct_root, name);
+  if (rc == 0)
+    rc = rl__cg_create(run, RL__CG_KILL, c->kill_root, name);
+  if (rc == 0 && run->cg[RL__CG_PIDS][0]) {
+    snprintf(num, sizeof num, "%d", sb->pids_max);
+    rc = rl__cg_write(run->cg[RL__CG_PIDS], "pids.max", num);
+  }
+  if (rc == 0 && run->cg[RL__CG_MEMORY][0]) {
+    snprintf(num, sizeof num, "%lld", sb->memory_bytes);
+    rc = rl__cg_write(run->cg[RL__CG_MEMORY], "memory.limit_in_bytes", num);
+  }
+  if (rc == 0 && c->mountns)
+    rc = rl__plan_mounts(sb, run);
+  if (rc < 0)
+    rl__sandbox_end(run, NULL);
+  return rc;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Per run, in the child: async-signal-safe system calls only               */
+/* ------------------------------------------------------------------------ */
+
+/* mkdir -p, in a stack copy of the path. */
+static int rl__mkdirs(const char *path) {
+  char p[RL_SANDBOX_PATH_MAX];
+  size_t n = strlen(path);
+  if (n >= sizeof p)
+    return -1;
+  memcpy(p, path, n + 1);
+  for (size_t i = 1; i <= n; i++) {
+    if (p[i] != '/' && p[i] != '\0')
+      continue;
+    char c = p[i];
+    p[i] = '\0';
+    if (mkdir(p, 0755) < 0 && errno != EEXIST)
+      return -1;
+    p[i] = c;
+  }
+  return 0;
+}
+
+/* A file to mount a file on: its parents, then an empty file. */
+static int rl__mkfile(const char *path) {
+  char p[RL_SANDBOX_PATH_MAX];
+  size_t n = strlen(path);
+  memcpy(p, path, n + 1);
+  char *slash = strrchr(p, '/');
+  if (slash && slash != p) {
+    *slash = '\0';
+    if (rl__mkdirs(p) < 0)
+      return -1;
+  }
+  int fd = open(path, O_WRONLY | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return -1;
+  close(fd);
+  return 0;
+}
+
+static int rl__bind(const rl__mount_op *op, unsigned long flags) {
+  if (mount(op->src, op->dst, NULL, MS_BIND | MS_REC, NULL) < 0)
+    return -1;
+  return mount(NULL, op->dst, NULL, MS_REMOUNT | MS_BIND | flags, NULL);
+}
+
+static int rl__do_mount(const rl__mount_op *op) {
+  const unsigned long safe = MS_NOSUID | MS_NODEV;
+  switch ((enum rl__mount_kind)op->kind) {
+  case RL__M_TMPFS:
+    return rl__mkdirs(op->dst) < 0 ? -1
+           : mount("tmpfs", op->dst, "tmpfs", safe, op->data);
+  case RL__M_PROC:
+    return rl__mkdirs(op->dst) < 0
+               ? -1
+               : mount("proc", op->dst, "proc", safe | MS_NOEXEC, op->data);
+  case RL__M_RO_DIR:
+    return rl__mkdirs(op->dst) < 0 ? -1 : rl__bind(op, safe | MS_RDONLY);
+  case RL__M_RO_FILE:
+    return rl__mkfile(op->dst) < 0 ? -1 : rl__bind(op, safe | MS_RDONLY);
+  case RL__M_RW_DIR:
+    return rl__mkdirs(op->dst) < 0 ? -1 : rl__bind(op, safe);
+  case RL__M_DEV:
+    return rl__mkfile(op->dst) < 0 ? -1
+                                   : rl__bind(op, MS_NOSUID | MS_NOEXEC);
+  case RL__M_SYMLINK:
+    return symlink(op->src, op->dst);
+  }
+  return -1;
+}
+
+/* Builds the new root: a tmpfs, pivot_root into it, the planned mounts
+ * (sources reached through the old root), then the old root detached. */
+static int rl__build_root(const rl__sandbox_run *run) {
+  if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
+      mount("tmpfs", RL__NEWROOT, "tmpfs", MS_NOSUID | MS_NODEV,
+            "mode=0755,size=1m") < 0 ||
+      mkdir(RL__NEWROOT "/" RL__OLDROOT, 0700) < 0 ||
+      chdir(RL__NEWROOT) < 0 ||
+      syscall(SYS_pivot_root, ".", RL__OLDROOT) < 0 || chdir("/") < 0)
+    return -1;
+  for (int i = 0; i < run->nmounts; i++)
+    if (rl__do_mount(&run->mounts[i]) < 0)
+      return -1;
+  if (umount2("/" RL__OLDROOT, MNT_DETACH) < 0 || rmdir("/" RL__OLDROOT) < 0)
+    return -1;
+  return mount(NULL, "/", NULL,
+               MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL);
+}
+
+int rl__sandbox_child(const rl__sandbox_run *run) {
+  const rl_sandbox *sb = run->sb;
+  /* Join first: moving into a cgroup needs the privileges dropped below. */
+  for (int i = 0; i < RL__CG_N; i++) {
+    if (!run->cg[i][0])
+      continue;
+    int rc = rl__cg_write(run->cg[i], "cgroup.procs", "0");
+    if (rc < 0) {
+      errno = -rc;
+      return -1;
+    }
+  }
+  int flags = (sb->caps.netns ? CLONE_NEWNET : 0) |
+              (sb->caps.mountns ? CLONE_NEWNS : 0);
+  if (flags && unshare(flags) < 0)
+    return -1;
+  if (sb->caps.mountns && rl__build_root(run) < 0)
+    return -1;
+  if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+    return -1;
+  /* Raw syscalls: glibc's set*id broadcast to threads is not meant for a
+   * forked child of a threaded process. */
+  if (sb->caps.setuid &&
+      (syscall(SYS_setgroups, 0, NULL) < 0 ||
+       syscall(SYS_setresgid, sb->gid, sb->gid, sb->gid) < 0 ||
+       syscall(SYS_setresuid, sb->uid, sb->uid, sb->uid) < 0))
+    return -1;
+  return 0;
+}
+
+/* ------------------------------------------------------------------------ */
+/* Per run, after: kill, account, remove                                     */
+/* ------------------------------------------------------------------------ */
+
+/* The cgroup that lists every process of the run, "" if none. */
+static const char *rl__cg_any(const rl__sandbox_run *run) {
+  for (int i = 0; i < RL__CG_N; i++)
+    if (run->cg[i][0])
+      return run->cg[i];
+  return "";
+}
+
+int rl__sandbox_kill(const rl__sandbox_run *run, int wait_empty) {
+  const char *dir = rl__cg_any(run);
+  if (!dir[0])
+    return 0;
+  int found = rl__cg_each(dir, NULL);
+  /* cgroup.kill also stops a fork bomb mid-fork; v1 needs the loop. */
+  if (run->cg[RL__CG_KILL][0])
+    rl__cg_write(run->cg[RL__CG_KILL], "cgroup.kill", "1");
+  long until = rl__now_ms() + (wait_empty ? RL__KILL_WAIT_MS : 0);
+  while (rl__cg_each(dir, rl__sigkill) > 0 && rl__now_ms() < until)
+    rl__nap();
+  return found;
+}
+
+void rl__sandbox_end(rl__sandbox_run *run, rl_run_result *res) {
+  if (res) {
+    if (run->cg[RL__CG_MEMORY][0])
+      res->memory_limited =
+          rl__cg_key(run->cg[RL__CG_MEMORY], "memory.oom_control",
+                     "oom_kill") > 0;
+    if (run->cg[RL__CG_PIDS][0])
+      res->pids_limited =
+          rl__cg_key(run->cg[RL__CG_PIDS], "pids.events", "max") > 0;
+    char buf[64];
+    if (run->cg[RL__CG_CPUACCT][0] &&
+        rl__cg_read(run->cg[RL__CG_CPUACCT], "cpuacct.usage", buf,
+                    sizeof buf) > 0)
+      res->cpu_ms = atoll(buf) / 1000000;
+    rl_sandbox_describe(run->sb, res->protections, sizeof res->protections);
+  }
+  rl__sandbox_kill(run, 1);
+  for (int i = 0; i < RL__CG_N; i++)
+    if (run->cg[i][0])
+      rl__cg_remove(run->cg[i]);
+  memset(run->cg, 0, sizeof run->cg);
+}

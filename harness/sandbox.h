@@ -1,0 +1,123 @@
+/* sandbox.h -- what this machine offers to contain untrusted code, and how a
+ * supervised run (supervise.h) is put inside it.
+ *
+ * What it does not do: start, time or capture the program (supervise.c does);
+ * choose the limits (the caller does, the same for every submission).
+ *
+ * Protections, each used when the one-time probe found it works, otherwise
+ * recorded as missing in rl_sandbox_describe() (never silently dropped):
+ * - network namespace: no network, not even the host's loopback;
+ * - mount namespace with a new root: only /usr, a few /etc files, a minimal
+ *   /dev, /proc, a size-capped tmpfs on /tmp, and the caller's paths; the
+ *   grader's files, /etc/shadow and other submissions are not there;
+ * - an unprivileged uid (root in the sandbox could reach the host through
+ *   /proc/1/root, and RLIMIT_NPROC is ignored for root);
+ * - pids cgroup (fork bombs), memory cgroup (works with TSan and ASan, unlike
+ *   RLIMIT_AS; an OOM kill is reported as memory_limited), cpuacct (CPU time
+ *   of the whole tree), and a cgroup2 directory whose cgroup.kill ends every
+ *   descendant, including those that left the process group;
+ * - always, from supervise.c: process group, RLIMIT_CORE 0, RLIMIT_CPU,
+ *   wall timeout, output caps.
+ * There is no pid namespace: the cgroup finds every descendant instead, and
+ * the uid change keeps the host's processes out of reach.
+ *
+ * Each run gets its own cgroups, named after racelab's pid and a sequence
+ * number, removed when the run ends, so parallel runs never share a limit.
+ */
+#ifndef RL_SANDBOX_H
+#define RL_SANDBOX_H
+
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "supervise.h"
+
+/* Where racelab keeps its per-run cgroups under each hierarchy. */
+#define RL_SANDBOX_CGROUP_NAME "racelab"
+/* Longest cgroup directory path racelab builds. */
+#define RL_SANDBOX_PATH_MAX 256
+
+/* What rl_sandbox_probe found working on this machine. */
+typedef struct {
+  int netns;   /* unshare(CLONE_NEWNET) */
+  int mountns; /* unshare(CLONE_NEWNS), tmpfs, bind mounts, pivot_root */
+  int setuid;  /* we are root and can switch to an unprivileged uid */
+  char pids_root[RL_SANDBOX_PATH_MAX];    /* v1 pids hierarchy dir we can create cgroups in, "" = none */
+  char memory_root[RL_SANDBOX_PATH_MAX];  /* v1 memory hierarchy dir, "" = none */
+  char cpuacct_root[RL_SANDBOX_PATH_MAX]; /* v1 cpuacct hierarchy dir, "" = none */
+  char kill_root[RL_SANDBOX_PATH_MAX];    /* cgroup2 dir with cgroup.kill, "" = none */
+} rl_sandbox_caps;
+
+struct rl_sandbox {
+  rl_sandbox_caps caps;        /* the probe's answer; rl_sandbox_init copies it */
+  long long memory_bytes;      /* memory cgroup limit; 0 = none */
+  int pids_max;                /* tasks (processes and threads) in the cgroup; 0 = none.
+                                  TSan needs one more than the program's own threads */
+  long long scratch_bytes;     /* size of the private tmpfs on /tmp */
+  const char *const *ro_paths; /* NULL-terminated host paths made visible read-only at
+                                  the same place (the binary, its sources) */
+  const char *rw_path;         /* one host directory visible read-write at the same
+                                  place (sanitizer logs); NULL = none. It must be
+                                  writable by uid */
+  uid_t uid;                   /* the program runs as this uid and gid ... */
+  gid_t gid;                   /* ... when caps.setuid (default nobody, 65534) */
+};
+
+/* Finds what works here: creates and removes a test cgroup in each
+ * hierarchy and tries the namespaces in a short-lived child. Also removes
+ * per-run cgroups left by racelab processes that died. Call once; the answer
+ * does not change while racelab runs. Returns 0 (caps filled, some entries
+ * possibly missing) or a negative errno if probing itself failed. */
+int rl_sandbox_probe(rl_sandbox_caps *caps);
+
+/* Fills *sb with the probe's answer and the defaults: 512 MiB memory, 64
+ * tasks, 64 MiB scratch, uid/gid 65534, no extra paths. The caller may then
+ * change the limits and paths. */
+void rl_sandbox_init(rl_sandbox *sb, const rl_sandbox_caps *caps);
+
+/* Writes one line naming the active protections and the missing ones into
+ * buf, e.g. "netns mountns uid=65534 pids=64 memory=512M cpuacct kill;
+ * missing: none". Returns buf. */
+const char *rl_sandbox_describe(const rl_sandbox *sb, char *buf, size_t size);
+
+/* Whether every protection above is active (for a fail-closed grader). */
+int rl_sandbox_complete(const rl_sandbox *sb);
+
+/* ---- Internal: the hooks supervise.c calls around one run. ---- */
+
+/* Mount operations and cgroup paths are computed before fork, so that the
+ * child only makes system calls. */
+#define RL__SANDBOX_MAX_MOUNTS 48
+
+typedef struct {
+  int kind;                       /* rl__mount_kind (sandbox.c) */
+  char src[RL_SANDBOX_PATH_MAX];  /* bind source under /oldroot, or a symlink target */
+  char dst[RL_SANDBOX_PATH_MAX];  /* path inside the new root */
+  char data[64];                  /* mount options for tmpfs and proc */
+} rl__mount_op;
+
+typedef struct {
+  const rl_sandbox *sb;  /* the configuration this run follows */
+  char cg[4][RL_SANDBOX_PATH_MAX]; /* per-run cgroup dirs: pids, memory, cpuacct, kill; "" = unused */
+  rl__mount_op mounts[RL__SANDBOX_MAX_MOUNTS]; /* executed in order by the child */
+  int nmounts;           /* used entries of mounts */
+} rl__sandbox_run;
+
+/* Parent, before fork: creates the run's cgroups and plans the mounts.
+ * Returns 0 or a negative errno (nothing to clean up then). */
+int rl__sandbox_begin(const rl_sandbox *sb, rl__sandbox_run *run);
+
+/* Child, after fork and before exec: joins the cgroups, unshares, builds the
+ * new root, drops privileges. Async-signal-safe. Returns 0 or -1 with errno. */
+int rl__sandbox_child(const rl__sandbox_run *run);
+
+/* SIGKILLs everything in the run's cgroup; with wait_empty, also waits
+ * (bounded) until the cgroup is empty, which needs the main process reaped.
+ * Returns how many processes it found. */
+int rl__sandbox_kill(const rl__sandbox_run *run, int wait_empty);
+
+/* After the run: fills memory_limited, pids_limited, cpu_ms and protections
+ * into res (when res is not NULL), then removes the cgroups. */
+void rl__sandbox_end(rl__sandbox_run *run, rl_run_result *res);
+
+#endif
