@@ -134,6 +134,7 @@ rl_location *rl_finding_add_location(rl_finding *f);
 rl_thread *rl_finding_add_thread(rl_finding *f, int id);
 rl_frame *rl_stack_push(rl_stack *stack);
 void rl_stack_copy(rl_stack *dst, const rl_stack *src);
+void rl_stack_free(rl_stack *stack); /* frees the frames, leaves it empty */
 void rl_finding_free(rl_finding *f);
 void rl_findings_free(rl_findings *list);
 

@@ -1,0 +1,39 @@
+#!/bin/sh
+# Re-records the sanitizer logs in ../tsan and ../asan from the programs in
+# this folder, with gcc and clang, symbolize=0 and =1, using the same flags
+# and options racelab uses. Run from anywhere: sh tests/data/programs/record.sh
+set -u
+here=$(cd "$(dirname "$0")" && pwd)
+data=$(dirname "$here")
+work=$(mktemp -d /tmp/rl_record.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+
+tsan_progs="counter_race heap_race_locked lock_order lock_cycle3 thread_leak unlock_unlocked uaf_threads"
+asan_progs="uaf_threads heap_overflow"
+
+# record SAN CC PROG: build PROG with CC and sanitizer SAN, run it twice.
+record() {
+  san=$1 cc=$2 prog=$3
+  mkdir -p "$work/$cc"
+  bin="$work/$cc/$prog"
+  "$cc" -g -O1 -fno-omit-frame-pointer -fsanitize="$san" -pthread \
+    -o "$bin" "$here/$prog.c" || exit 1
+  for sym in 0 1; do
+    rm -f "$work/log".*
+    if [ "$san" = thread ]; then
+      TSAN_OPTIONS="symbolize=$sym:log_path=$work/log:detect_deadlocks=1:second_deadlock_stack=1:halt_on_error=0:history_size=4" \
+        "$bin" >/dev/null 2>&1
+      out="$data/tsan/$prog.$cc.sym$sym.log"
+    else
+      ASAN_OPTIONS="symbolize=$sym:log_path=$work/log:detect_leaks=1" \
+        "$bin" >/dev/null 2>&1
+      out="$data/asan/$prog.$cc.sym$sym.log"
+    fi
+    cat "$work/log".* > "$out"
+  done
+}
+
+for cc in gcc clang; do
+  for p in $tsan_progs; do record thread "$cc" "$p"; done
+  for p in $asan_progs; do record address "$cc" "$p"; done
+done
