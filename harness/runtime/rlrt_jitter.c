@@ -1,0 +1,144 @@
+/* rlrt_jitter.c -- seeded schedule perturbation at sync points: `random`
+ * (with a small probability, yield or sleep a few tens of microseconds) and
+ * `pct` (random thread priorities with d-1 priority-change points; a thread
+ * waits, boundedly, while a higher-priority thread is runnable). Each
+ * thread's decisions come from its own PRNG seeded by the run seed and its
+ * creation index, never by OS ids, so a seed replays the same decisions.
+ * The OS still schedules: a replay repeats the decisions, not the timing.
+ * It does not know which call it is in; the wrappers tell it. */
+#include <sched.h>
+
+#include "rlrt_internal.h"
+#include "rlrt_protocol.h"
+
+/* random: 1 chance in N per sync point (thread start: 1 in 2). */
+#define RANDOM_ONE_IN 8
+#define RANDOM_MAX_SLEEP_US 60
+/* pct: depth d (d-1 change points) spread over the first STEPS points. */
+#define PCT_DEPTH 3
+#define PCT_STEPS 2000
+#define PCT_POLL_US 20
+#define PCT_MAX_WAIT_US 2000    /* per point: never a deadlock of our own */
+#define PCT_BUDGET_US 200000    /* per thread: then pct stops holding it */
+/* memory accesses: the mean gap between two jitters starts at ACCESS_GAP
+ * and doubles every ACCESS_DOUBLE jitters, so a long loop pays O(log n). */
+#define ACCESS_GAP 64
+#define ACCESS_DOUBLE 8
+#define ACCESS_MAX_SLEEP_US 30
+
+static uint64_t splitmix(uint64_t *s) {
+  uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+static void note(rlrt_thread *t, uint64_t v) {
+  t->decisions++;
+  t->hash = (t->hash ^ v) * 0x100000001B3ULL; /* FNV-1a, 64-bit */
+}
+
+void rlrt__jitter_thread_init(rlrt_thread *t) {
+  uint64_t s = rlrt__cfg.seed ^ (0xD1B54A32D192ED03ULL * (uint64_t)(t->idx + 1));
+  t->rng = splitmix(&s);
+  t->access_rng = splitmix(&s);
+  t->access_countdown = 1 + t->access_rng % ACCESS_GAP;
+  t->hash = 0xCBF29CE484222325ULL;
+  t->decisions = 0;
+  /* pct priorities above PCT_DEPTH; change points lower them to 1..d-1. */
+  atomic_store(&t->prio, PCT_DEPTH + (int)(splitmix(&s) % 1000000));
+  t->pct_waited_us = 0;
+}
+
+/* ---- random -------------------------------------------------------------- */
+
+static void random_point(rlrt_thread *t, rlrt_point p) {
+  uint64_t r = splitmix(&t->rng);
+  unsigned one_in = p == RLRT_POINT_START ? 2 : RANDOM_ONE_IN;
+  int act = (r & 0xffff) % one_in == 0;
+  int sleep = act && ((r >> 16) & 1);
+  unsigned us = 1 + (unsigned)((r >> 32) % RANDOM_MAX_SLEEP_US);
+  note(t, (uint64_t)p | (uint64_t)act << 8 | (uint64_t)sleep << 9 |
+              (uint64_t)(sleep ? us : 0) << 10);
+  if (sleep)
+    rlrt__sys_sleep_us(us);
+  else if (act)
+    sched_yield();
+}
+
+/* ---- pct ----------------------------------------------------------------- */
+
+static _Atomic uint64_t pct_steps;
+
+static int higher_runnable(const rlrt_thread *self) {
+  int mine = atomic_load_explicit(&self->prio, memory_order_relaxed);
+  int n = atomic_load(&rlrt__nthreads);
+  for (int i = 0; i < n && i < RLRT_MAX_THREADS; i++) {
+    const rlrt_thread *u = &rlrt__threads[i];
+    if (u == self || !atomic_load_explicit(&u->used, memory_order_relaxed))
+      continue;
+    if (atomic_load_explicit(&u->wait, memory_order_relaxed) !=
+        RLRT_WAIT_NONE)
+      continue;
+    if (atomic_load_explicit(&u->prio, memory_order_relaxed) > mine)
+      return 1;
+  }
+  return 0;
+}
+
+static void pct_point(rlrt_thread *t, rlrt_point p) {
+  uint64_t step = atomic_fetch_add(&pct_steps, 1) + 1;
+  /* The d-1 change points are a function of the seed alone. */
+  uint64_t s = rlrt__cfg.seed ^ 0x5EED5EED5EED5EEDULL;
+  for (int k = 1; k < PCT_DEPTH; k++)
+    if (1 + splitmix(&s) % PCT_STEPS == step)
+      atomic_store(&t->prio, PCT_DEPTH - k);
+  note(t, (uint64_t)p);
+  unsigned waited = 0;
+  while (t->pct_waited_us < PCT_BUDGET_US && waited < PCT_MAX_WAIT_US &&
+         higher_runnable(t)) {
+    rlrt__sys_sleep_us(PCT_POLL_US);
+    waited += PCT_POLL_US;
+    t->pct_waited_us += PCT_POLL_US;
+  }
+}
+
+void rlrt__jitter(rlrt_thread *t, rlrt_point p) {
+  if (!t)
+    return;
+  switch (rlrt__cfg.mode) {
+  case RLRT_MODE_OFF:
+    return;
+  case RLRT_MODE_RANDOM:
+    random_point(t, p);
+    return;
+  case RLRT_MODE_PCT:
+    pct_point(t, p);
+    return;
+  }
+}
+
+/* ---- memory accesses (hot: called for every instrumented access) -------- */
+
+void rlrt__jitter_access(rlrt_thread *t) {
+  if (--t->access_countdown)
+    return;
+  uint64_t r = splitmix(&t->access_rng);
+  unsigned shift = (unsigned)(t->access_jitters++ / ACCESS_DOUBLE);
+  uint64_t gap = (uint64_t)ACCESS_GAP << (shift > 20 ? 20 : shift);
+  t->access_countdown = 1 + r % (2 * gap);
+  rlrt__sys_sleep_us(1 + (unsigned)((r >> 40) % ACCESS_MAX_SLEEP_US));
+}
+
+void rlrt__jitter_log_exit(rlrt_thread *t) {
+  if (!rlrt__cfg.log_prefix[0])
+    return;
+  rlrt_line l = {.n = 0};
+  rlrt__put(&l, "exit ");
+  rlrt__put_tid(&l, t->idx);
+  rlrt__put(&l, " n=");
+  rlrt__put_dec(&l, t->decisions);
+  rlrt__put(&l, " h=");
+  rlrt__put_hex(&l, t->hash);
+  rlrt__emit(&l);
+}

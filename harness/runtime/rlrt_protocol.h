@@ -1,0 +1,92 @@
+/* rlrt_protocol.h -- the contract between racelab's runtime (rlrt, linked
+ * into every program under test) and the harness that builds, runs and reads
+ * it: link line, environment, dump signal and the event-log grammar. It
+ * holds no code; both sides include it so the names cannot drift.
+ *
+ * LINK. The harness links every program as
+ *   cc <sanitizer flags> -g -O1 -fno-omit-frame-pointer <sources>
+ *      <librlrt.a> @harness/runtime/wrap.rsp -lunwind -luv -lpthread
+ * wrap.rsp redirects the pthread/semaphore/sleep calls (and, in TSan builds,
+ * TSan's memory-access hooks) to the runtime with -Wl,--wrap, and forces the
+ * runtime's constructor in with -Wl,--undefined. Calls libuv or libc make
+ * internally are not wrapped (--wrap only rewrites the program's own
+ * references). The runtime itself no longer needs -lunwind (stacks are
+ * frame-pointer walks, see rlrt_stack.c); it stays harmless on the line.
+ * -fno-omit-frame-pointer is required: without it stacks are cut short.
+ * Optional: -finstrument-functions adds a rare jitter point at every
+ * function entry (rlrt_finst.c).
+ *
+ * ENVIRONMENT (read once, by a constructor, before main):
+ *   RLRT_SEED   unsigned 64-bit seed (decimal); default 0
+ *   RLRT_MODE   off | random | pct; default off
+ *   RLRT_LOG    path prefix: the event log goes to "<prefix>.<pid>"; a forked
+ *               child opens its own "<prefix>.<childpid>"
+ *   RLRT_TRACE  reserved for the trace issue (every sync event); ignored now
+ * With RLRT_LOG unset and RLRT_MODE off (or unset) the runtime does nothing:
+ * every wrapper is one predictable branch before the real call.
+ *
+ * HANG DUMP. On RLRT_DUMP_SIGNAL sent to the process (kill(pid, sig)), the
+ * runtime appends a dump of every thread to the log and ends it with the line
+ * "dump end". The handler is installed with libc's own __sigaction, behind
+ * the sanitizers' back: TSan would otherwise defer the signal until the
+ * receiving thread leaves its blocking call, which for a deadlocked
+ * pthread_mutex_lock is never. The dump needs nothing from the blocked
+ * threads: each one published what it waits on, with its stack, before
+ * blocking. Verified with every thread blocked in pthread_mutex_lock under
+ * plain, gcc/clang TSan and gcc/clang ASan builds. The harness sends the
+ * signal, polls the log for "dump end" (a few ms), then kills the group.
+ * The signal is SIGURG, ignored by default, so sending it to a program that
+ * has no runtime is harmless.
+ *
+ * LOG GRAMMAR. One event per line, fields separated by single spaces, written
+ * with one write(2) each (a line is never interleaved with another). Ids are
+ * stable within one process: T<n> threads in creation order (the main thread
+ * is T0), M<n> mutexes, R<n> rwlocks, C<n> condition variables, S<n>
+ * semaphores, B<n> barriers, each numbered from 1 in order of first use.
+ * A stack <ips> is a comma-separated list of hex return addresses, innermost
+ * first, starting at the program frame that called the wrapped function
+ * ("-" if empty). Lines:
+ *
+ *   rlrt v=1 pid=<dec> ppid=<dec> seed=<dec> mode=<off|random|pct>
+ *   module base=<hex> lo=<hex> hi=<hex> path=<path to end of line>
+ *       base is the load bias; [lo,hi) the mapped address range; offset of
+ *       an ip in the module = ip - base. The first module is the program.
+ *   thread T<n> parent=T<m> s=<ips>            T<n> created at s
+ *   edge <A> <B> T<n> s1=<ips> s2=<ips>
+ *       lock-order edge, logged the first time it is seen: T<n> took lock B
+ *       (at s2) while holding lock A (taken at s1)
+ *   nowaiter C<n> T<n> s=<ips>
+ *       a signal/broadcast on C<n> that found no waiter (first one per
+ *       condvar): the raw material of a lost-wakeup explanation
+ *   misuse unlock-unheld <M> T<n> owner=<T<m>|-> s=<ips>
+ *   misuse destroy-locked <M> T<n> owner=T<m> s=<ips>
+ *   misuse cond-unheld C<n> <M> T<n> s=<ips>     wait without holding M
+ *   misuse cond-two-mutexes C<n> <M1> <M2> T<n> s=<ips>
+ *       C<n> was used with M1 before, now with M2
+ *   exit T<n> n=<dec> h=<hex>
+ *       the thread ends; n jitter decisions were drawn, h hashes them: the
+ *       same seed and mode give the same n and h per thread
+ *   dump begin
+ *   dthread T<n> state=<state> [obj=<id>] [mutex=<M>] s=<ips>
+ *       state: running | mutex | rdlock | wrlock | cond | join | sem |
+ *       barrier | once | sleep | uv_run | exited | gone (did not survive a
+ *       fork). obj is what it waits on (a lock, condvar, semaphore, or the
+ *       joined T<m>); mutex is a condvar wait's mutex; s the waiting stack
+ *   dheld T<n> <lock> mode=<w|r> s=<ips>     a lock T<n> holds, taken at s
+ *   dump end
+ * Unknown line kinds must be skipped by readers (forward compatibility).
+ */
+#ifndef RLRT_PROTOCOL_H
+#define RLRT_PROTOCOL_H
+
+#include <signal.h>
+
+#define RLRT_PROTOCOL_VERSION 1
+#define RLRT_DUMP_SIGNAL SIGURG
+#define RLRT_ENV_SEED "RLRT_SEED"
+#define RLRT_ENV_MODE "RLRT_MODE"
+#define RLRT_ENV_LOG "RLRT_LOG"
+#define RLRT_ENV_TRACE "RLRT_TRACE"
+#define RLRT_DUMP_END_LINE "dump end"
+
+#endif
