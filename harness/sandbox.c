@@ -397,7 +397,11 @@ static int rl__cg_create(rl__sandbox_run *run, int slot, const char *root,
                          const char *name) {
   if (!root[0])
     return 0;
-  snprintf(run->cg[slot], sizeof run->cg[slot], "%s/%s", root, name);
+  if (snprintf(run->cg[slot], sizeof run->cg[slot], "%s/%s", root, name) >=
+      (int)sizeof run->cg[slot]) {
+    run->cg[slot][0] = '\0';
+    return -ENAMETOOLONG;
+  }
   if (mkdir(run->cg[slot], 0755) < 0) {
     int rc = -errno;
     run->cg[slot][0] = '\0';

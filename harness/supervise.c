@@ -122,9 +122,9 @@ static void rl__stream_drain(rl__stream *s, size_t cap) {
 /* Whether /proc/<pid> is a live (not zombie) process of the run: in its
  * process group, or started with its token as the first environment string
  * (a daemon that setsid() away keeps it). */
-static int rl__belongs(const char *pid, pid_t pgid, const char *token) {
+static int rl__belongs(pid_t pid, pid_t pgid, const char *token) {
   char path[64], buf[512];
-  snprintf(path, sizeof path, "/proc/%s/stat", pid);
+  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return 0;
@@ -144,7 +144,7 @@ static int rl__belongs(const char *pid, pid_t pgid, const char *token) {
   if (pgrp == pgid)
     return 1;
   size_t tlen = strlen(token) + 1; /* the NUL ends the first string */
-  snprintf(path, sizeof path, "/proc/%s/environ", pid);
+  snprintf(path, sizeof path, "/proc/%d/environ", (int)pid);
   fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return 0;
@@ -171,7 +171,7 @@ static int rl__sweep(pid_t pgid, const char *token) {
     struct dirent *e;
     while ((e = readdir(d))) {
       pid_t pid = (pid_t)atoi(e->d_name);
-      if (pid <= 0 || pid == self || !rl__belongs(e->d_name, pgid, token))
+      if (pid <= 0 || pid == self || !rl__belongs(pid, pgid, token))
         continue;
       kill(pid, SIGKILL);
       live++;

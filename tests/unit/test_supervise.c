@@ -11,120 +11,50 @@
 #include <stdint.h>
 #include <cmocka.h>
 
-#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "supervise.h"
-
-#define FIXTURES RL_TEST_DATA "/../fixtures/hostile"
-
-static char bindir[] = "/tmp/rl_supervise_XXXXXX";
-static char *const env[] = {"PATH=/usr/bin:/bin", "LC_ALL=C", NULL};
-
-static long now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static char *bin(const char *name) {
-  static char path[4][256];
-  static int next;
-  char *p = path[next++ % 4];
-  snprintf(p, sizeof path[0], "%s/%s", bindir, name);
-  return p;
-}
-
-/* How many live (not zombie) processes run a binary from bindir. */
-static int fixtures_alive(void) {
-  DIR *d = opendir("/proc");
-  int n = 0;
-  struct dirent *e;
-  while (d && (e = readdir(d))) {
-    char path[300], exe[512], stat[512];
-    if (atoi(e->d_name) <= 0)
-      continue;
-    snprintf(path, sizeof path, "/proc/%s/exe", e->d_name);
-    ssize_t len = readlink(path, exe, sizeof exe - 1);
-    if (len <= 0)
-      continue;
-    exe[len] = '\0';
-    if (strncmp(exe, bindir, strlen(bindir)) != 0)
-      continue;
-    snprintf(path, sizeof path, "/proc/%s/stat", e->d_name);
-    FILE *f = fopen(path, "r");
-    if (!f)
-      continue;
-    char *close_paren = fgets(stat, sizeof stat, f) ? strrchr(stat, ')') : NULL;
-    fclose(f);
-    if (close_paren && close_paren[2] != 'Z')
-      n++;
-  }
-  if (d)
-    closedir(d);
-  return n;
-}
+#include "../fixtures/hostile/hostile.h"
 
 /* Runs argv with the common spec plus the given limits. */
 static void run(char *const *argv, int timeout_ms, size_t cap,
                 rl_run_result *res) {
-  rl_run_spec spec = {.argv = argv, .envp = env, .timeout_ms = timeout_ms,
+  rl_run_spec spec = {.argv = argv, .envp = hostile_env, .timeout_ms = timeout_ms,
                       .output_cap = cap};
   assert_int_equal(rl_supervise(&spec, res), 0);
 }
 
 static void assert_nothing_left(void) {
-  /* Killed strays are reaped by init asynchronously: allow it a moment. */
-  for (int i = 0; i < 100 && fixtures_alive() > 0; i++)
-    usleep(10000);
-  assert_int_equal(fixtures_alive(), 0);
+  assert_int_equal(hostile_alive_settled(), 0);
 }
 
 static int compile_fixtures(void **state) {
   static const char *const names[] = {"spin", "deadlock", "flood", "crash",
                                       "pipe_holder", "daemon", "ignore_all",
                                       NULL};
-  if (!mkdtemp(bindir))
+  if (hostile_mkdir() < 0)
     return -1;
-  for (int i = 0; names[i]; i++) {
-    char src[512];
-    snprintf(src, sizeof src, "%s/%s.c", FIXTURES, names[i]);
-    char *const argv[] = {"/usr/bin/cc", "-O1", "-pthread", "-o",
-                          bin(names[i]), src, NULL};
-    rl_run_spec spec = {.argv = argv, .envp = env, .timeout_ms = 30000,
-                        .output_cap = 4096};
-    rl_run_result res;
-    if (rl_supervise(&spec, &res) < 0)
+  for (int i = 0; names[i]; i++)
+    if (hostile_compile(names[i], names[i], NULL) < 0)
       return -1;
-    int ok = res.exited && res.exit_code == 0;
-    if (!ok)
-      fprintf(stderr, "cc %s failed:\n%s\n", names[i], res.err);
-    rl_run_result_free(&res);
-    if (!ok)
-      return -1;
-  }
   return 0;
 }
 
 static int remove_fixtures(void **state) {
-  char *const argv[] = {"/bin/rm", "-rf", bindir, NULL};
-  rl_run_result res;
-  run(argv, 10000, 1024, &res);
-  rl_run_result_free(&res);
+  hostile_rmdir();
   return 0;
 }
 
 /* ---- normal ends ---- */
 
 static void test_exit_code_and_output(void **state) {
-  char *const argv[] = {bin("crash"), "exit3", NULL};
+  char *const argv[] = {hostile_bin("crash"), "exit3", NULL};
   rl_run_result res;
   run(argv, 5000, 4096, &res);
   assert_true(res.exited);
@@ -140,7 +70,7 @@ static void test_exit_code_and_output(void **state) {
 }
 
 static void test_segv(void **state) {
-  char *const argv[] = {bin("crash"), "segv", NULL};
+  char *const argv[] = {hostile_bin("crash"), "segv", NULL};
   rl_run_result res;
   run(argv, 5000, 4096, &res);
   assert_true(res.signaled);
@@ -151,7 +81,7 @@ static void test_segv(void **state) {
 }
 
 static void test_abort(void **state) {
-  char *const argv[] = {bin("crash"), "abort", NULL};
+  char *const argv[] = {hostile_bin("crash"), "abort", NULL};
   rl_run_result res;
   run(argv, 5000, 4096, &res);
   assert_true(res.signaled);
@@ -175,7 +105,7 @@ static void test_environment_is_complete(void **state) {
 
 static void test_exec_failure(void **state) {
   char *const argv[] = {"/nonexistent/racelab-program", NULL};
-  rl_run_spec spec = {.argv = argv, .envp = env, .timeout_ms = 1000};
+  rl_run_spec spec = {.argv = argv, .envp = hostile_env, .timeout_ms = 1000};
   rl_run_result res;
   assert_int_equal(rl_supervise(&spec, &res), -ENOENT);
   assert_null(res.out);
@@ -187,11 +117,11 @@ static void test_exec_failure(void **state) {
 /* ---- time ---- */
 
 static void test_infinite_loop_times_out(void **state) {
-  char *const argv[] = {bin("spin"), NULL};
+  char *const argv[] = {hostile_bin("spin"), NULL};
   rl_run_result res;
-  long t0 = now_ms();
+  long t0 = hostile_now_ms();
   run(argv, 300, 4096, &res);
-  long took = now_ms() - t0;
+  long took = hostile_now_ms() - t0;
   assert_true(res.timed_out);
   assert_true(res.signaled);
   assert_int_equal(res.signal, SIGKILL);
@@ -203,8 +133,8 @@ static void test_infinite_loop_times_out(void **state) {
 }
 
 static void test_cpu_limit(void **state) {
-  char *const argv[] = {bin("spin"), NULL};
-  rl_run_spec spec = {.argv = argv, .envp = env, .timeout_ms = 10000,
+  char *const argv[] = {hostile_bin("spin"), NULL};
+  rl_run_spec spec = {.argv = argv, .envp = hostile_env, .timeout_ms = 10000,
                       .cpu_limit_s = 1, .output_cap = 64};
   rl_run_result res;
   assert_int_equal(rl_supervise(&spec, &res), 0);
@@ -218,14 +148,14 @@ static void test_cpu_limit(void **state) {
 
 /* The dump signal arrives, and is handled, before the kill. */
 static void test_deadlock_dump_then_kill(void **state) {
-  char *const argv[] = {bin("deadlock"), NULL};
-  rl_run_spec spec = {.argv = argv, .envp = env, .timeout_ms = 300,
+  char *const argv[] = {hostile_bin("deadlock"), NULL};
+  rl_run_spec spec = {.argv = argv, .envp = hostile_env, .timeout_ms = 300,
                       .output_cap = 4096, .dump_signal = SIGQUIT,
                       .dump_grace_ms = 300};
   rl_run_result res;
-  long t0 = now_ms();
+  long t0 = hostile_now_ms();
   assert_int_equal(rl_supervise(&spec, &res), 0);
-  long took = now_ms() - t0;
+  long took = hostile_now_ms() - t0;
   assert_true(res.timed_out);
   assert_true(res.signaled);
   assert_int_equal(res.signal, SIGKILL);
@@ -237,14 +167,14 @@ static void test_deadlock_dump_then_kill(void **state) {
 }
 
 static void test_ignores_all_signals(void **state) {
-  char *const argv[] = {bin("ignore_all"), NULL};
-  rl_run_spec spec = {.argv = argv, .envp = env, .timeout_ms = 300,
+  char *const argv[] = {hostile_bin("ignore_all"), NULL};
+  rl_run_spec spec = {.argv = argv, .envp = hostile_env, .timeout_ms = 300,
                       .output_cap = 4096, .dump_signal = SIGTERM,
                       .dump_grace_ms = 100};
   rl_run_result res;
-  long t0 = now_ms();
+  long t0 = hostile_now_ms();
   assert_int_equal(rl_supervise(&spec, &res), 0);
-  assert_in_range(now_ms() - t0, 390, 2000);
+  assert_in_range(hostile_now_ms() - t0, 390, 2000);
   assert_true(res.timed_out);
   assert_true(res.signaled);
   assert_int_equal(res.signal, SIGKILL);
@@ -262,12 +192,12 @@ static long max_rss_kb(void) {
 }
 
 static void check_flood(const char *stream) {
-  char *const argv[] = {bin("flood"), (char *)stream, NULL};
+  char *const argv[] = {hostile_bin("flood"), (char *)stream, NULL};
   const size_t cap = 64 * 1024;
   rl_run_result res;
-  long rss0 = max_rss_kb(), t0 = now_ms();
+  long rss0 = max_rss_kb(), t0 = hostile_now_ms();
   run(argv, 20000, cap, &res);
-  long took = now_ms() - t0;
+  long took = hostile_now_ms() - t0;
   int on_err = strcmp(stream, "err") == 0;
   size_t len = on_err ? res.err_len : res.out_len;
   size_t total = on_err ? res.err_total : res.out_total;
@@ -290,7 +220,7 @@ static void test_stderr_flood(void **state) { check_flood("err"); }
 
 /* A small excess is drained, counted and kept to the cap, not killed. */
 static void test_output_cap_keeps_head(void **state) {
-  char *const argv[] = {bin("crash"), "exit3", NULL};
+  char *const argv[] = {hostile_bin("crash"), "exit3", NULL};
   rl_run_result res;
   run(argv, 5000, 8, &res);
   assert_true(res.exited);
@@ -304,11 +234,11 @@ static void test_output_cap_keeps_head(void **state) {
 /* ---- descendants ---- */
 
 static void test_grandchild_holding_pipes(void **state) {
-  char *const argv[] = {bin("pipe_holder"), NULL};
+  char *const argv[] = {hostile_bin("pipe_holder"), NULL};
   rl_run_result res;
-  long t0 = now_ms();
+  long t0 = hostile_now_ms();
   run(argv, 60000, 4096, &res);
-  long took = now_ms() - t0;
+  long took = hostile_now_ms() - t0;
   assert_true(res.exited);
   assert_int_equal(res.exit_code, 0);
   assert_false(res.timed_out);
@@ -320,11 +250,11 @@ static void test_grandchild_holding_pipes(void **state) {
 }
 
 static void test_setsid_daemon_killed(void **state) {
-  char *const argv[] = {bin("daemon"), NULL};
+  char *const argv[] = {hostile_bin("daemon"), NULL};
   rl_run_result res;
-  long t0 = now_ms();
+  long t0 = hostile_now_ms();
   run(argv, 60000, 4096, &res);
-  assert_true(now_ms() - t0 < 2000);
+  assert_true(hostile_now_ms() - t0 < 2000);
   assert_true(res.exited);
   assert_int_equal(res.exit_code, 0);
   long daemon = 0;

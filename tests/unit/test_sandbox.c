@@ -1,0 +1,328 @@
+/* test_sandbox.c -- runs the hostile fixtures that need containment (fork
+ * bomb, memory hog, network, secrets, daemons) under rl_supervise with a
+ * sandbox, and checks that each limit held, was reported, and left nothing
+ * behind: no process, no cgroup.
+ *
+ * Where the machine cannot contain them (not root, no cgroups, no
+ * namespaces) every test is skipped, saying why; the fork bomb is never run
+ * without its pids limit.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "sandbox.h"
+#include "supervise.h"
+#include "../fixtures/hostile/hostile.h"
+
+static rl_sandbox_caps caps;
+static int usable;        /* every protection works here */
+static int have_tsan;     /* the TSan memory hog compiled */
+
+static int setup(void **state) {
+  rl_sandbox_caps c;
+  assert_int_equal(rl_sandbox_probe(&c), 0);
+  caps = c;
+  rl_sandbox sb;
+  rl_sandbox_init(&sb, &caps);
+  char desc[256];
+  usable = rl_sandbox_complete(&sb);
+  if (!usable) {
+    fprintf(stderr, "test_sandbox: SKIPPING, this machine lacks: %s\n",
+            strstr(rl_sandbox_describe(&sb, desc, sizeof desc), "missing:"));
+    return 0;
+  }
+  static const char *const names[] = {"forkbomb", "memhog", "connect",
+                                      "readfile", "daemon", "spin", NULL};
+  if (hostile_mkdir() < 0)
+    return -1;
+  for (int i = 0; names[i]; i++)
+    if (hostile_compile(names[i], names[i], NULL) < 0)
+      return -1;
+  have_tsan = hostile_compile("memhog", "memhog_tsan", "-fsanitize=thread") == 0;
+  return 0;
+}
+
+static int teardown(void **state) {
+  if (usable)
+    hostile_rmdir();
+  return 0;
+}
+
+/* The common sandbox: the fixtures' folder visible, default limits. */
+static void sandbox_for_tests(rl_sandbox *sb) {
+  static const char *ro[2];
+  ro[0] = hostile_dir;
+  rl_sandbox_init(sb, &caps);
+  sb->ro_paths = ro;
+}
+
+/* How many per-run cgroups of this process exist in one hierarchy. */
+static int our_cgroups(const char *root) {
+  char prefix[32];
+  snprintf(prefix, sizeof prefix, "%ld-", (long)getpid());
+  DIR *d = opendir(root);
+  int n = 0;
+  struct dirent *e;
+  while (d && (e = readdir(d)))
+    n += strncmp(e->d_name, prefix, strlen(prefix)) == 0;
+  if (d)
+    closedir(d);
+  return n;
+}
+
+static void assert_nothing_left(void) {
+  assert_int_equal(hostile_alive_settled(), 0);
+  assert_int_equal(our_cgroups(caps.pids_root), 0);
+  assert_int_equal(our_cgroups(caps.memory_root), 0);
+  assert_int_equal(our_cgroups(caps.cpuacct_root), 0);
+  assert_int_equal(our_cgroups(caps.kill_root), 0);
+}
+
+static void sandboxed(const rl_sandbox *sb, char *const *argv, int timeout_ms,
+                      rl_run_result *res) {
+  rl_run_spec spec = {.argv = argv, .envp = hostile_env,
+                      .timeout_ms = timeout_ms, .output_cap = 65536,
+                      .sandbox = sb};
+  assert_int_equal(rl_supervise(&spec, res), 0);
+}
+
+#define REQUIRE_SANDBOX()                                                      \
+  do {                                                                         \
+    if (!usable)                                                               \
+      skip();                                                                  \
+  } while (0)
+
+/* ---- the description ---- */
+
+static void test_describe_names_every_protection(void **state) {
+  REQUIRE_SANDBOX();
+  rl_sandbox sb;
+  sandbox_for_tests(&sb);
+  sb.pids_max = 32;
+  sb.memory_bytes = 64LL << 20;
+  char desc[256];
+  rl_sandbox_describe(&sb, desc, sizeof desc);
+  assert_string_equal(desc, "netns mountns uid=65534 pids=32 memory=64M "
+                            "cpuacct kill pgroup core=0; missing: none");
+  sb.memory_bytes = 0;
+  assert_false(rl_sandbox_complete(&sb));
+  assert_non_null(strstr(rl_sandbox_describe(&sb, desc, sizeof desc),
+                         "missing: memory"));
+}
+
+/* ---- processes ---- */
+
+static void test_fork_bomb_stopped_by_pids_limit(void **state) {
+  REQUIRE_SANDBOX();
+  rl_sandbox sb;
+  sandbox_for_tests(&sb);
+  sb.pids_max = 32;
+  char *const argv[] = {hostile_bin("forkbomb"), NULL};
+  rl_run_result res;
+  long t0 = hostile_now_ms();
+  sandboxed(&sb, argv, 1000, &res);
+  assert_true(hostile_now_ms() - t0 < 5000);
+  assert_true(res.timed_out);
+  assert_true(res.pids_limited);
+  assert_true(res.signaled);
+  assert_int_equal(res.signal, SIGKILL);
+  assert_non_null(strstr(res.protections, "pids=32"));
+  rl_run_result_free(&res);
+  assert_nothing_left();
+}
+
+static void test_daemon_killed_through_cgroup(void **state) {
+  REQUIRE_SANDBOX();
+  rl_sandbox sb;
+  sandbox_for_tests(&sb);
+  char *const argv[] = {hostile_bin("daemon"), NULL};
+  rl_run_result res;
+  sandboxed(&sb, argv, 10000, &res);
+  assert_true(res.exited);
+  assert_int_equal(res.exit_code, 0);
+  assert_int_equal(strncmp(res.out, "daemon ", 7), 0);
+  assert_int_equal(res.strays_killed, 1);
+  rl_run_result_free(&res);
+  assert_nothing_left();
+}
+
+/* ---- memory ---- */
+
+static void check_memory_hog(const char *binary, long long limit_mib,
+                             const char *hog_mib) {
+  rl_sandbox sb;
+  sandbox_for_tests(&sb);
+  sb.memory_bytes = limit_mib << 20;
+  char *const argv[] = {hostile_bin(binary), (char *)hog_mib, NULL};
+  rl_run_result res;
+  sandboxed(&sb, argv, 20000, &res);
+  assert_true(res.signaled);
+  assert_int_equal(res.signal, SIGKILL);
+  assert_false(res.timed_out);
+  assert_true(res.memory_limited);
+  assert_null(strstr(res.out, "survived"));
+  rl_run_result_free(&res);
+
+  /* The same program within its budget runs to the end. */
+  char *const small[] = {hostile_bin(binary), "8", NULL};
+  sandboxed(&sb, small, 20000, &res);
+  assert_true(res.exited);
+  assert_int_equal(res.exit_code, 0);
+  assert_false(res.memory_limited);
+  assert_string_equal(res.out, "survived\n");
+  rl_run_result_free(&res);
+  assert_nothing_left();
+}
+
+static void test_memory_hog_stopped_by_memcg(void **state) {
+  REQUIRE_SANDBOX();
+  check_memory_hog("memhog", 64, "1024");
+}
+
+/* RLIMIT_AS would break TSan at startup; the memory cgroup does not. */
+static void test_tsan_memory_hog_stopped_by_memcg(void **state) {
+  REQUIRE_SANDBOX();
+  if (!have_tsan)
+    skip();
+  check_memory_hog("memhog_tsan", 160, "1024");
+}
+
+/* ---- network and files ---- */
+
+static void test_no_network(void **state) {
+  REQUIRE_SANDBOX();
+  int lfd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  struct sockaddr_in sa = {.sin_family = AF_INET};
+  sa.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof sa;
+  assert_true(lfd >= 0);
+  assert_int_equal(bind(lfd, (struct sockaddr *)&sa, sizeof sa), 0);
+  assert_int_equal(listen(lfd, 8), 0);
+  assert_int_equal(getsockname(lfd, (struct sockaddr *)&sa, &len), 0);
+  char port[16];
+  snprintf(port, sizeof port, "%d", ntohs(sa.sin_port));
+  char *const argv[] = {hostile_bin("connect"), port, NULL};
+
+  /* Without the sandbox the fixture does reach the listener... */
+  rl_run_spec open_spec = {.argv = argv, .envp = hostile_env,
+                           .timeout_ms = 5000, .output_cap = 1024};
+  rl_run_result res;
+  assert_int_equal(rl_supervise(&open_spec, &res), 0);
+  assert_string_equal(res.out, "connected\n");
+  rl_run_result_free(&res);
+  int c = accept(lfd, NULL, NULL);
+  assert_true(c >= 0);
+  close(c);
+
+  /* ... and with it, it reaches nothing. */
+  rl_sandbox sb;
+  sandbox_for_tests(&sb);
+  sandboxed(&sb, argv, 5000, &res);
+  assert_true(res.exited);
+  assert_int_equal(res.exit_code, 1);
+  assert_int_equal(strncmp(res.out, "refused: ", 9), 0);
+  assert_int_equal(accept(lfd, NULL, NULL), -1);
+  assert_int_equal(errno, EAGAIN);
+  rl_run_result_free(&res);
+  close(lfd);
+  assert_nothing_left();
+}
+
+static void test_secrets_and_grader_files_hidden(void **state) {
+  REQUIRE_SANDBOX();
+  rl_sandbox sb;
+  sandbox_for_tests(&sb);
+  char *const argv[] = {hostile_bin("readfile"), "/etc/shadow",
+                        "/proc/1/environ", RL_TEST_DATA "/programs/counter_race.c",
+                        NULL};
+  rl_run_result res;
+  sandboxed(&sb, argv, 5000, &res);
+  assert_true(res.exited);
+  assert_int_equal(res.exit_code, 0); /* read nothing */
+  assert_null(strstr(res.out, "read "));
+  assert_non_null(strstr(res.out, "denied /etc/shadow"));
+  rl_run_result_free(&res);
+
+  /* The control: unsandboxed, the grader's files are readable. */
+  rl_run_spec spec = {.argv = argv, .envp = hostile_env, .timeout_ms = 5000,
+                      .output_cap = 4096};
+  assert_int_equal(rl_supervise(&spec, &res), 0);
+  assert_non_null(strstr(res.out, "read " RL_TEST_DATA));
+  rl_run_result_free(&res);
+  assert_nothing_left();
+}
+
+/* ---- parallel runs ---- */
+
+typedef struct {
+  const char *binary; /* fixture to run */
+  const char *arg;    /* its argument */
+  int pids_max;       /* this run's own limit */
+  rl_run_result res;  /* what came back */
+  int rc;             /* rl_supervise's return */
+} parallel_run;
+
+static void *run_one(void *arg) {
+  parallel_run *p = arg;
+  rl_sandbox sb;
+  sandbox_for_tests(&sb);
+  sb.pids_max = p->pids_max;
+  sb.memory_bytes = 64LL << 20;
+  char *const argv[] = {hostile_bin(p->binary), (char *)p->arg, NULL};
+  rl_run_spec spec = {.argv = argv, .envp = hostile_env, .timeout_ms = 1500,
+                      .output_cap = 4096, .sandbox = &sb};
+  p->rc = rl_supervise(&spec, &p->res);
+  return NULL;
+}
+
+/* A fork bomb at its limit in one thread does not touch a well-behaved run
+ * in another: each run has its own cgroups. */
+static void test_parallel_runs_do_not_interfere(void **state) {
+  REQUIRE_SANDBOX();
+  parallel_run bomb = {.binary = "forkbomb", .pids_max = 16};
+  parallel_run good = {.binary = "memhog", .arg = "16", .pids_max = 64};
+  pthread_t t1, t2;
+  assert_int_equal(pthread_create(&t1, NULL, run_one, &bomb), 0);
+  assert_int_equal(pthread_create(&t2, NULL, run_one, &good), 0);
+  pthread_join(t1, NULL);
+  pthread_join(t2, NULL);
+  assert_int_equal(bomb.rc, 0);
+  assert_int_equal(good.rc, 0);
+  assert_true(bomb.res.timed_out && bomb.res.pids_limited);
+  assert_true(good.res.exited);
+  assert_int_equal(good.res.exit_code, 0);
+  assert_false(good.res.pids_limited || good.res.memory_limited);
+  assert_string_equal(good.res.out, "survived\n");
+  rl_run_result_free(&bomb.res);
+  rl_run_result_free(&good.res);
+  assert_nothing_left();
+}
+
+int main(void) {
+  alarm(60); /* a test must never hang, even if rl_supervise does */
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_describe_names_every_protection),
+      cmocka_unit_test(test_fork_bomb_stopped_by_pids_limit),
+      cmocka_unit_test(test_daemon_killed_through_cgroup),
+      cmocka_unit_test(test_memory_hog_stopped_by_memcg),
+      cmocka_unit_test(test_tsan_memory_hog_stopped_by_memcg),
+      cmocka_unit_test(test_no_network),
+      cmocka_unit_test(test_secrets_and_grader_files_hidden),
+      cmocka_unit_test(test_parallel_runs_do_not_interfere),
+  };
+  return cmocka_run_group_tests(tests, setup, teardown);
+}
