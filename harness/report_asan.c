@@ -18,7 +18,8 @@
  *            | ["previously "] "allocated by thread T" N " here:" FRAMES
  *            | "Thread T" N [" (" NAME ")"] " created by T" N " here:" FRAMES
  *            | "The signal is caused by a " ("READ"|"WRITE"|"UNKNOWN")
- *                " memory access."
+ *                " memory access." [FRAMES]
+ *            | "Hint: " ... [FRAMES]      (a deadly signal's stack follows)
  *            | any other line ending in ":" FRAMES   (frames dropped)
  *
  * BUGTYPE is taken from the SUMMARY line when there is one (it is ASan's
@@ -166,10 +167,21 @@ static void rl__section(rl__asan_block *b, rl__line t, rl_stack **target) {
       return;
     }
     *target = &th->created_at;
-  } else if ((p = rl__find(t, "The signal is caused by a "))) {
-    b->signal = rl__starts_with((rl__line){p, (size_t)(end - p)}, "READ") ? "reads"
-                : rl__starts_with((rl__line){p, (size_t)(end - p)}, "WRITE") ? "writes"
-                                                                            : NULL;
+  } else if (rl__starts_with(t, "The signal is caused by a ") ||
+             rl__starts_with(t, "Hint: ")) {
+    /* A deadly signal: the stack comes after these lines, not the header. */
+    if ((p = rl__find(t, "caused by a ")))
+      b->signal = rl__starts_with((rl__line){p, (size_t)(end - p)}, "READ") ? "reads"
+                  : rl__starts_with((rl__line){p, (size_t)(end - p)}, "WRITE") ? "writes"
+                                                                              : NULL;
+    rl_location *loc = f->nlocations ? &f->locations[0] : rl_finding_add_location(f);
+    if (!loc) {
+      b->oom = 1;
+      return;
+    }
+    loc->thread = b->thread;
+    if (!loc->stack.count)
+      *target = &loc->stack;
   }
 }
 

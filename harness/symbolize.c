@@ -73,7 +73,7 @@ rl_symbolizer *rl_symbolizer_new(void) {
     return NULL;
   const char *forced = getenv("RL_SYMBOLIZER");
   if (forced && *forced) {
-    s->tool = strdup(forced);
+    s->tool = strchr(forced, '/') ? strdup(forced) : rl__which(forced);
     s->llvm = strstr(forced, "addr2line") == NULL;
   } else if ((s->tool = rl__which("llvm-symbolizer"))) {
     s->llvm = 1;
