@@ -99,6 +99,7 @@ typedef struct {
   _Atomic(rlrt_obj *) wait_mutex; /* condvar wait: its mutex */
   _Atomic int wait_thread;        /* join: T index of the joined thread */
   rlrt_stack wait_st;         /* where it waits */
+  int tsan_frame;             /* wait_begin pushed the caller as a TSan frame */
   _Atomic int nheld;
   rlrt_held held[RLRT_MAX_HELD];
   unsigned long pthread;      /* pthread_t, to find a join target */
@@ -206,10 +207,11 @@ int rlrt__lock_released(rlrt_thread *t, rlrt_obj *o);
 /* Does t hold o? */
 int rlrt__lock_held(const rlrt_thread *t, const rlrt_obj *o);
 
-/* Log "misuse <what> <a> [<b>] T<n> [owner=T<m>] s=<stack at caller>";
- * b may be NULL, owner < -1 leaves the owner field out. */
+/* Log "misuse <what> <a> [<b> [<c>]] T<n> [owner=T<m>] s=<stack at
+ * caller>"; b and c may be NULL, owner < -1 leaves the owner field out. */
 void rlrt__misuse(rlrt_thread *t, const char *what, const rlrt_obj *a,
-                  const rlrt_obj *b, int owner, const void *caller);
+                  const rlrt_obj *b, const rlrt_obj *c, int owner,
+                  const void *caller);
 
 /* ---- the hang dump ------------------------------------------------------- */
 
