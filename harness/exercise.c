@@ -31,8 +31,6 @@ typedef struct {
   rl_exercise *ex;
   char **last_value;  /* the value the previous line set: continuation lines append */
   char problem[256];  /* first semantic error */
-  int problem_line;
-  int line;
 } ini_state;
 
 static char **field_for(rl_exercise *ex, const char *section, const char *name) {
@@ -53,16 +51,14 @@ static char **field_for(rl_exercise *ex, const char *section, const char *name) 
 static void set_problem(ini_state *st, const char *fmt, const char *a, const char *b) {
   if (st->problem[0]) return;
   snprintf(st->problem, sizeof st->problem, fmt, a, b);
-  st->problem_line = st->line;
 }
 
 static int on_value(void *user, const char *section, const char *name, const char *value) {
   ini_state *st = user;
   rl_exercise *ex = st->ex;
-  st->line++;
   char **field = field_for(ex, section, name);
   if (field && field == st->last_value && *field) {  /* continuation line */
-    char *joined = rl_xasprintf("%s\n%s", *field, value);
+    char *joined = rl_xasprintf("%s %s", *field, value);
     free(*field);
     *field = joined;
     return 1;
@@ -96,6 +92,31 @@ static int on_value(void *user, const char *section, const char *name, const cha
     set_problem(st, "unknown key '%s' in [%s]", name, section);
   }
   return 1;
+}
+
+/* inih reads lines of at most INI_MAX_LINE (200) bytes, and a hint is often
+ * longer. This reader folds a long line at a space into continuation lines
+ * (which start with that space), and on_value joins them back with one. */
+typedef struct {
+  const char *p;
+} fold_stream;
+
+static char *fold_reader(char *str, int num, void *stream) {
+  fold_stream *fs = stream;
+  if (!*fs->p) return NULL;
+  size_t len = strcspn(fs->p, "\n"), max = (size_t)num - 2;
+  size_t take = len;
+  if (len > max) {
+    take = max;
+    while (take > 1 && fs->p[take] != ' ') take--;
+    if (take <= 1) take = max;  /* one enormous word: cut it */
+  }
+  memcpy(str, fs->p, take);
+  str[take] = '\n';
+  str[take + 1] = '\0';
+  fs->p += take;
+  if (take == len && *fs->p == '\n') fs->p++;
+  return str;
 }
 
 /* ----------------------------------------------------------- validation */
@@ -160,7 +181,10 @@ int rl_exercise_load(const char *dir, rl_exercise *ex, char *err, size_t errcap)
   ex->slug = rl_xstrdup(end + 1);
   char *ini = rl_path_join(dir, "exercise.ini");
   ini_state st = {.ex = ex};
-  int rc = ini_parse(ini, on_value, &st);
+  char *text = rl_read_file(ini, NULL);
+  fold_stream fs = {text};
+  int rc = text ? ini_parse_stream(fold_reader, &fs, on_value, &st) : -1;
+  free(text);
   int result = 0;
   if (rc < 0) {
     result = fail(err, errcap, ini, "cannot read exercise.ini");

@@ -50,7 +50,12 @@ static int on_value(void *user, const char *section, const char *name, const cha
   return 1;  /* a damaged state file is progress lost, not an error */
 }
 
-static char *state_path(const char *root) { return rl_xasprintf("%s/.racelab/state", root); }
+/* $RACELAB_STATE names another state file (tests use it to keep a
+ * learner's progress untouched). */
+static char *state_path(const char *root) {
+  const char *env = getenv("RACELAB_STATE");
+  return env && *env ? rl_xstrdup(env) : rl_xasprintf("%s/.racelab/state", root);
+}
 
 static void load(const char *root, state_file *sf) {
   memset(sf, 0, sizeof *sf);
@@ -64,7 +69,7 @@ static void release(state_file *sf) {
 }
 
 static int save(const char *root, state_file *sf) {
-  char *dir = rl_xasprintf("%s/.racelab", root), *path = state_path(root);
+  char *path = state_path(root), *dir = rl_xstrndup(path, (size_t)(strrchr(path, '/') - path));
   size_t cap = 64 + sf->count * 128, len = 0;
   char *text = rl_xmalloc(cap);
   text[0] = '\0';
