@@ -8,6 +8,7 @@
  * happened again a week later, on a night when Alice paid Bob while Bob was
  * paying Alice.
  */
+#define _POSIX_C_SOURCE 200809L /* POSIX declarations under -std=c11 */
 #include "bank.h"
 
 void account_init(struct account *a, int id, long balance) {

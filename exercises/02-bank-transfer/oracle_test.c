@@ -6,6 +6,7 @@
  * 2. Two tellers move money between the same two accounts in opposite
  *    directions at the same time: both finish.
  */
+#define _POSIX_C_SOURCE 200809L /* POSIX declarations under -std=c11 */
 #include <stdarg.h>
 #include <stddef.h>
 #include <setjmp.h>

@@ -10,6 +10,7 @@
  *
  * Usage: download
  */
+#define _POSIX_C_SOURCE 200809L /* POSIX declarations under -std=c11 */
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>

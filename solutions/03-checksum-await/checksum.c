@@ -10,6 +10,7 @@
  *
  * Usage: checksum FILE...
  */
+#define _POSIX_C_SOURCE 200809L /* POSIX declarations under -std=c11 */
 #include <stdint.h>
 #include <stdio.h>
 #include <uv.h>

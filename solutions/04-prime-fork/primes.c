@@ -8,6 +8,7 @@
  *
  * Usage: primes
  */
+#define _POSIX_C_SOURCE 200809L /* POSIX declarations under -std=c11 */
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/wait.h>

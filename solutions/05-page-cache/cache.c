@@ -9,6 +9,7 @@
  *
  * Usage: cache
  */
+#define _POSIX_C_SOURCE 200809L /* POSIX declarations under -std=c11 */
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
