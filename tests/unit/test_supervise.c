@@ -127,7 +127,7 @@ static void test_infinite_loop_times_out(void **state) {
   assert_int_equal(res.signal, SIGKILL);
   assert_in_range(took, 290, 1500);
   assert_in_range(res.wall_ms, 290, 1500);
-  assert_true(res.cpu_ms > 100); /* it really spun */
+  assert_true(res.cpu_ms > 30); /* it really spun (on a busy machine too) */
   rl_run_result_free(&res);
   assert_nothing_left();
 }
