@@ -6,8 +6,9 @@
  *
  *   report  := "ERROR: AddressSanitizer: " BUGTYPE [" on " ...]
  *                [" in thread T" N ":" | " T" N ")"]  FRAMES  section* end
- *   end     := "SUMMARY: AddressSanitizer: " BUGTYPE ... | "ABORTING"
- *            | "Shadow bytes around the buggy address:" | next report | EOF
+ *   end     := "ABORTING" | next "ERROR: " line | EOF
+ *   (the "SUMMARY: AddressSanitizer: " BUGTYPE line comes before the end,
+ *    sometimes followed by sections, which are kept)
  *   section := ("READ"|"WRITE") " of size N at 0xADDR thread T" N ... FRAMES
  *            | "0xADDR is located N bytes " ("inside of"|"to the left of"
  *                |"to the right of") " N-byte region [...)"
@@ -242,12 +243,11 @@ static int rl__asan_report(rl__lines *it, rl__line header, rl_findings *out) {
     if (!rl__next_line(it, &line))
       break;
     rl__line t = rl__trim(line);
-    if (rl__starts_with(t, "SUMMARY: AddressSanitizer: ")) {
+    /* A deadly signal's "Thread T1 created by" comes after SUMMARY, so
+     * only ABORTING ends a report. */
+    if (rl__starts_with(t, "SUMMARY: AddressSanitizer: "))
       rl__copy_token(t, t.s + 27, " ", b.bug, sizeof b.bug);
-      break;
-    }
-    if (rl__starts_with(t, "ABORTING") ||
-        rl__starts_with(t, "Shadow bytes around the buggy address"))
+    if (rl__starts_with(t, "ABORTING"))
       break;
     if (rl__starts_with(t, "ERROR: ")) {
       *it = save;

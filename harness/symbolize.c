@@ -322,6 +322,13 @@ out:
 
 /* Stores FUNC and "FILE:LINE[:COL][ (discriminator N)]" into e. */
 static int rl__store(rl__sym_entry *e, rl__line func, rl__line src) {
+  /* The sanitizers print their interceptors under the intercepted name;
+   * so do we, or the same frame would read differently in symbolize=1
+   * reports. */
+  if (rl__starts_with(func, "__interceptor_")) {
+    func.s += 14;
+    func.len -= 14;
+  }
   if (func.len && !(func.len == 2 && memcmp(func.s, "??", 2) == 0) &&
       !(e->function = rl__strndup(func.s, func.len)))
     return -ENOMEM;

@@ -111,71 +111,78 @@ static void heap_overflow(void **state) {
   (void)state;
 }
 
-/* Hand-trimmed ASan reports of the other shapes: the header's own stack. */
-static void double_free_and_segv(void **state) {
-  static const char text[] =
-      "=================================================================\n"
-      "==9==ERROR: AddressSanitizer: attempting double-free on 0x602000000010 in thread T2:\n"
-      "    #0 0x7f0  (/lib/x86_64-linux-gnu/libasan.so.8+0xb76a8)\n"
-      "    #1 0x55a  (/tmp/p/df+0x1234)\n"
-      "\n"
-      "0x602000000010 is located 0 bytes inside of 4-byte region [0x602000000010,0x602000000014)\n"
-      "freed by thread T1 here:\n"
-      "    #0 0x7f0  (/lib/x86_64-linux-gnu/libasan.so.8+0xb76a8)\n"
-      "    #1 0x55a  (/tmp/p/df+0x1200)\n"
-      "\n"
-      "previously allocated by thread T0 here:\n"
-      "    #0 0x7f0  (/lib/x86_64-linux-gnu/libasan.so.8+0xb89cf)\n"
-      "\n"
-      "SUMMARY: AddressSanitizer: double-free (/lib/x86_64-linux-gnu/libasan.so.8+0xb76a8)\n"
-      "==9==ABORTING\n"
-      "AddressSanitizer:DEADLYSIGNAL\n"
-      "=================================================================\n"
-      "==10==ERROR: AddressSanitizer: SEGV on unknown address 0x000000000000 "
-      "(pc 0x55 bp 0x7f sp 0x7f T3)\n"
-      "==10==The signal is caused by a WRITE memory access.\n"
-      "==10==Hint: address points to the zero page.\n"
-      "    #0 0x55 in main /tmp/p/segv.c:5:6\n"
-      "\n"
-      "AddressSanitizer can not provide additional info.\n"
-      "SUMMARY: AddressSanitizer: SEGV /tmp/p/segv.c:5:6 in main\n"
-      "==10==ABORTING\n";
-  rl_findings l = {0};
-  assert_int_equal(rl_report_asan_parse(text, sizeof text - 1, &l), 2);
-  rl_finding *f = &l.items[0];
-  assert_string_equal(f->detail, "double-free");
-  assert_int_equal(f->nlocations, 2);
-  assert_int_equal(f->locations[0].thread, 2);
-  assert_string_equal(f->locations[0].role, "frees the block a second time");
-  assert_int_equal(f->locations[0].stack.frames[1].offset, 0x1234);
-  assert_int_equal(f->locations[1].thread, 1);
-  assert_string_equal(f->locations[1].role, "frees the block");
-  assert_string_equal(f->object, "heap block of 4 bytes");
-  f = &l.items[1];
-  assert_string_equal(f->detail, "SEGV");
-  assert_int_equal(f->locations[0].thread, 3);
-  assert_string_equal(f->locations[0].role, "writes an invalid address");
-  assert_int_equal(f->locations[0].stack.frames[0].line, 5);
-  assert_string_equal(f->summary, "T3 crashes on an invalid address");
+static void double_free(void **state) {
+  static const char *const logs[] = {"double_free.gcc.sym0", "double_free.clang.sym0",
+                                     "double_free.gcc.sym1"};
+  for (size_t i = 0; i < 3; i++) {
+    rl_findings l;
+    parse_log(logs[i], &l, 1);
+    rl_finding *f = &l.items[0];
+    assert_string_equal(f->detail, "double-free");
+    assert_string_equal(f->object, "heap block of 8 bytes");
+    assert_int_equal(f->nlocations, 2);
+    assert_int_equal(f->locations[0].thread, 0);
+    assert_string_equal(f->locations[0].role, "frees the block a second time");
+    assert_int_equal(f->locations[1].thread, 1);
+    assert_string_equal(f->locations[1].role, "frees the block");
+    assert_int_equal(f->nthreads, 1);
+    assert_string_equal(f->summary, "T0 frees a heap block that was already freed");
+    rl_findings_free(&l);
+  }
+  rl_findings l;
+  parse_log("double_free.clang.sym0", &l, 1);
+  assert_int_equal(l.items[0].locations[0].stack.frames[1].offset, 0xddf80);
+  assert_int_equal(l.items[0].locations[1].stack.frames[1].offset, 0xddfef);
+  rl_findings_free(&l);
+  (void)state;
+}
+
+/* SEGV: the stack follows the "signal is caused by" lines, and the thread's
+ * creation comes after the SUMMARY line. */
+static void segv_in_thread(void **state) {
+  static const char *const logs[] = {"null_deref.gcc.sym0", "null_deref.clang.sym1"};
+  for (size_t i = 0; i < 2; i++) {
+    rl_findings l;
+    parse_log(logs[i], &l, 1);
+    rl_finding *f = &l.items[0];
+    assert_string_equal(f->detail, "SEGV");
+    assert_int_equal(f->nlocations, 1);
+    assert_int_equal(f->locations[0].thread, 1);
+    assert_string_equal(f->locations[0].role, "writes an invalid address");
+    assert_int_equal(f->locations[0].stack.count, 3);
+    assert_int_equal(f->nthreads, 1);
+    assert_int_equal(f->threads[0].id, 1);
+    assert_string_equal(f->summary, "T1 crashes on an invalid address");
+    rl_findings_free(&l);
+  }
+  rl_findings l;
+  parse_log("null_deref.clang.sym1", &l, 1);
+  rl_finding_locate(&l.items[0]);
+  assert_string_equal(l.items[0].locations[0].function, "worker");
+  assert_int_equal(l.items[0].locations[0].line, 9);
+  rl_findings_free(&l);
+  parse_log("null_deref.gcc.sym0", &l, 1);
+  assert_int_equal(l.items[0].locations[0].stack.frames[0].offset, 0x11df);
+  assert_int_equal(l.items[0].threads[0].created_at.frames[1].offset, 0x1270);
   rl_findings_free(&l);
   (void)state;
 }
 
 static void leaks_are_not_findings(void **state) {
-  static const char text[] =
-      "=================================================================\n"
-      "==5==ERROR: LeakSanitizer: detected memory leaks\n"
-      "\n"
-      "Direct leak of 16 byte(s) in 1 object(s) allocated from:\n"
-      "    #0 0x7f  (/lib/x86_64-linux-gnu/libasan.so.8+0xb89cf)\n"
-      "    #1 0x55  (/tmp/p/leak+0x1180)\n"
-      "\n"
-      "SUMMARY: AddressSanitizer: 16 byte(s) leaked in 1 allocation(s).\n";
-  rl_findings l = {0};
-  assert_int_equal(rl_report_asan_parse(text, sizeof text - 1, &l), 0);
-  assert_int_equal(l.count, 0);
-  char msg[128];
-  assert_int_equal(rl_report_asan_runtime_error(text, sizeof text - 1, msg, sizeof msg), 0);
+  static const char *const logs[] = {"leak.gcc.sym0", "leak.gcc.sym1",
+                                     "leak.clang.sym0", "leak.clang.sym1"};
+  for (size_t i = 0; i < 4; i++) {
+    rl_findings l;
+    parse_log(logs[i], &l, 0);
+    char *path = rl_xasprintf("%s/asan/%s.log", RL_TEST_DATA, logs[i]);
+    size_t len;
+    char *text = rl_read_file(path, &len);
+    assert_non_null(strstr(text, "detected memory leaks")); /* the log is real */
+    char msg[128];
+    assert_int_equal(rl_report_asan_runtime_error(text, len, msg, sizeof msg), 0);
+    free(text);
+    free(path);
+  }
   (void)state;
 }
 
@@ -218,7 +225,8 @@ int main(void) {
       cmocka_unit_test(use_after_free_unsymbolized),
       cmocka_unit_test(use_after_free_symbolized),
       cmocka_unit_test(heap_overflow),
-      cmocka_unit_test(double_free_and_segv),
+      cmocka_unit_test(double_free),
+      cmocka_unit_test(segv_in_thread),
       cmocka_unit_test(leaks_are_not_findings),
       cmocka_unit_test(runtime_errors),
       cmocka_unit_test(truncated),

@@ -301,6 +301,19 @@ static void unknown_warning(void **state) {
 
 static void runtime_errors(void **state) {
   char msg[64];
+  /* Recorded: both runtimes refuse threads after a multi-threaded fork. */
+  static const char *const logs[] = {"fork_threads.gcc.sym0", "fork_threads.clang.sym0"};
+  for (size_t i = 0; i < 2; i++) {
+    rl_findings l;
+    parse_log(logs[i], &l, 0);
+    char *path = rl_xasprintf("%s/tsan/%s.log", RL_TEST_DATA, logs[i]);
+    size_t len;
+    char *text = rl_read_file(path, &len);
+    assert_int_equal(rl_report_tsan_runtime_error(text, len, msg, sizeof msg), 1);
+    assert_true(strncmp(msg, "ThreadSanitizer: starting new threads", 37) == 0);
+    free(text);
+    free(path);
+  }
   static const char fork_text[] =
       "==77==ThreadSanitizer: starting new threads after multi-threaded fork is "
       "not supported. Dying (set die_after_fork=0 to override)\n";

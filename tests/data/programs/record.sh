@@ -1,15 +1,25 @@
 #!/bin/sh
 # Re-records the sanitizer logs in ../tsan and ../asan from the programs in
 # this folder, with gcc and clang, symbolize=0 and =1, using the same flags
-# and options racelab uses. Run from anywhere: sh tests/data/programs/record.sh
+# and options racelab uses. Run from anywhere:
+#   sh tests/data/programs/record.sh [PROGRAM...]   (default: all of them)
+# Re-recording changes pids, temp paths and possibly which thread a race
+# report names first, so re-check the unit tests' expectations afterwards.
 set -u
 here=$(cd "$(dirname "$0")" && pwd)
 data=$(dirname "$here")
 work=$(mktemp -d /tmp/rl_record.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
-tsan_progs="counter_race heap_race_locked lock_order lock_cycle3 thread_leak unlock_unlocked uaf_threads"
-asan_progs="uaf_threads heap_overflow"
+tsan_progs="counter_race heap_race_locked lock_order lock_cycle3 thread_leak unlock_unlocked uaf_threads fork_threads"
+asan_progs="uaf_threads heap_overflow double_free null_deref leak"
+# wanted PROG: true if PROG was named on the command line, or none was.
+wanted() {
+  [ -z "$only" ] && return 0
+  case " $only " in *" $1 "*) return 0 ;; esac
+  return 1
+}
+only="$*"
 
 # record SAN CC PROG: build PROG with CC and sanitizer SAN, run it twice.
 record() {
@@ -34,6 +44,6 @@ record() {
 }
 
 for cc in gcc clang; do
-  for p in $tsan_progs; do record thread "$cc" "$p"; done
-  for p in $asan_progs; do record address "$cc" "$p"; done
+  for p in $tsan_progs; do wanted "$p" && record thread "$cc" "$p"; done
+  for p in $asan_progs; do wanted "$p" && record address "$cc" "$p"; done
 done
