@@ -143,11 +143,14 @@ static void rl__section(rl__asan_block *b, rl__line t, rl_stack **target) {
   } else if (rl__find(t, " is located ")) {
     rl__located(b, t, target);
   } else if ((p = rl__find(t, "<== Memory access"))) {
+    /* "[32, 36) 'local' (line 8) <== Memory access ...": name the local. */
     const char *q = rl__find(t, ") '");
-    if (q && q < p && f->object) {
+    static const char prefix[] = "a local variable of ";
+    if (q && q < p && f->object && strncmp(f->object, prefix, sizeof prefix - 1) == 0) {
       char name[128];
       rl__copy_token(t, q, "'", name, sizeof name);
-      rl__set(b, &f->object, rl__fmt("local variable `%s`", name));
+      rl__set(b, &f->object, rl__fmt("local variable `%s` of %s", name,
+                                      f->object + sizeof prefix - 1));
     }
   } else if (rl__starts_with(t, "freed by thread ")) {
     b->freed_by = rl__parse_thread(t.s + 9, end);

@@ -186,6 +186,10 @@ static void rl__object(rl__tsan_block *b, rl__line t, rl_stack **target) {
    * lives in. */
   if (f->kind == RL_FINDING_SYNC_MISUSE)
     return;
+  /* The first "Location is" wins: gcc follows "stack of main thread" with a
+   * meaningless "global '<null>' ... ([stack]+0x...)". */
+  if (f->object)
+    return;
   if ((p = rl__find(t, "Location is global '"))) {
     const char *q = memchr(p, '\'', (size_t)(end - p));
     if (!q)

@@ -168,6 +168,22 @@ static void segv_in_thread(void **state) {
   (void)state;
 }
 
+static void stack_use_after_scope(void **state) {
+  static const char *const logs[] = {"stack_scope.gcc.sym0", "stack_scope.gcc.sym1"};
+  for (size_t i = 0; i < 2; i++) {
+    rl_findings l;
+    parse_log(logs[i], &l, 1);
+    rl_finding *f = &l.items[0];
+    assert_string_equal(f->detail, "stack-use-after-scope");
+    assert_string_equal(f->object, "local variable `local` of T0");
+    assert_int_equal(f->nlocations, 1);
+    assert_string_equal(f->locations[0].role, "reads 4 bytes");
+    assert_int_equal(f->object_origin.count, 1); /* the frame owning it */
+    rl_findings_free(&l);
+  }
+  (void)state;
+}
+
 static void leaks_are_not_findings(void **state) {
   static const char *const logs[] = {"leak.gcc.sym0", "leak.gcc.sym1",
                                      "leak.clang.sym0", "leak.clang.sym1"};
@@ -227,6 +243,7 @@ int main(void) {
       cmocka_unit_test(heap_overflow),
       cmocka_unit_test(double_free),
       cmocka_unit_test(segv_in_thread),
+      cmocka_unit_test(stack_use_after_scope),
       cmocka_unit_test(leaks_are_not_findings),
       cmocka_unit_test(runtime_errors),
       cmocka_unit_test(truncated),

@@ -132,6 +132,20 @@ static void heap_race_with_lock(void **state) {
   (void)state;
 }
 
+static void stack_race(void **state) {
+  static const char *const logs[] = {"stack_race.gcc.sym0", "stack_race.clang.sym0"};
+  for (size_t i = 0; i < 2; i++) {
+    rl_findings l;
+    parse_log(logs[i], &l, 1);
+    rl_finding *f = &l.items[0];
+    assert_int_equal(f->kind, RL_FINDING_DATA_RACE);
+    assert_string_equal(f->object, "a local variable of the main thread");
+    assert_int_equal(f->object_origin.count, 0);
+    rl_findings_free(&l);
+  }
+  (void)state;
+}
+
 static void lock_order_two(void **state) {
   static const char *const logs[] = {"lock_order.gcc.sym0", "lock_order.gcc.sym1",
                                      "lock_order.clang.sym0", "lock_order.clang.sym1"};
@@ -336,7 +350,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(counter_race_gcc),     cmocka_unit_test(counter_race_clang),
       cmocka_unit_test(counter_race_symbolized), cmocka_unit_test(heap_race_with_lock),
-      cmocka_unit_test(lock_order_two),       cmocka_unit_test(lock_cycle_three),
+      cmocka_unit_test(stack_race),           cmocka_unit_test(lock_order_two),       cmocka_unit_test(lock_cycle_three),
       cmocka_unit_test(thread_leak),          cmocka_unit_test(unlock_unlocked),
       cmocka_unit_test(use_after_free),       cmocka_unit_test(several_reports),
       cmocka_unit_test(truncated),            cmocka_unit_test(unknown_warning),
