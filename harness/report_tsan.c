@@ -54,6 +54,9 @@ typedef struct {
   const char *role;     /* role of the report's own stack, "%s" = the mutex */
 } rl__tsan_type;
 
+/* The first three say no more than their kind; every other title is kept
+ * in the finding's detail, where explain.c can quote it. */
+#define RL__TSAN_PLAIN_TYPES 3
 static const rl__tsan_type rl__tsan_types[] = {
     {"data race", RL_FINDING_DATA_RACE, NULL},
     {"lock-order-inversion", RL_FINDING_LOCK_ORDER_INVERSION, NULL},
@@ -94,6 +97,7 @@ typedef struct {
   rl_finding *f;
   const rl__tsan_type *type; /* NULL for a title not in the table */
   char mutex[32];            /* first mutex the report names, "" if none */
+  int writes[2];             /* the first two accesses are writes */
   int oom;
 } rl__tsan_block;
 
@@ -162,6 +166,8 @@ static int rl__access(rl__tsan_block *b, rl__line t, rl_stack **target) {
   rl_location *loc = rl__add_location(b, rl__parse_thread(by, t.s + t.len));
   if (!loc)
     return 1;
+  if (b->f->nlocations <= 2)
+    b->writes[b->f->nlocations - 1] = write;
   char *held = rl__held_mutexes(t);
   if (b->f->kind == RL_FINDING_MEMORY_ERROR)
     rl__set(b, &loc->role,
@@ -325,10 +331,13 @@ static char *rl__summary(const rl__tsan_block *b, rl__line title) {
   const rl_finding *f = b->f;
   switch (f->kind) {
   case RL_FINDING_DATA_RACE:
+    if (f->nlocations >= 2 && b->writes[0] && b->writes[1])
+      return rl__fmt("T%d and T%d both write the same memory without "
+                     "synchronization", f->locations[0].thread, f->locations[1].thread);
     if (f->nlocations >= 2)
-      return rl__fmt("T%d and T%d access the same memory, at least one writing, "
-                     "with nothing ordering the accesses",
-                     f->locations[0].thread, f->locations[1].thread);
+      return rl__fmt("T%d %s and T%d %s the same memory without synchronization",
+                     f->locations[0].thread, b->writes[0] ? "writes" : "reads",
+                     f->locations[1].thread, b->writes[1] ? "writes" : "reads");
     break;
   case RL_FINDING_LOCK_ORDER_INVERSION:
     return rl__fmt("threads take mutexes in an order that can deadlock (%s)",
@@ -427,7 +436,8 @@ static int rl__tsan_report(rl__lines *it, rl__line title, rl_findings *out) {
   }
   if (f->kind == RL_FINDING_SYNC_MISUSE && b.mutex[0])
     rl__set(&b, &f->object, rl__fmt("mutex %s", b.mutex));
-  rl__set(&b, &f->detail, rl__strndup(title.s, title.len));
+  if (!type || type - rl__tsan_types >= RL__TSAN_PLAIN_TYPES)
+    rl__set(&b, &f->detail, rl__strndup(title.s, title.len));
   rl__set(&b, &f->summary, rl__summary(&b, title));
   return b.oom ? -ENOMEM : 0;
 }
