@@ -434,6 +434,10 @@ int rl__sandbox_begin(const rl_sandbox *sb, rl__sandbox_run *run) {
   if (rc == 0 && run->cg[RL__CG_MEMORY][0]) {
     snprintf(num, sizeof num, "%lld", sb->memory_bytes);
     rc = rl__cg_write(run->cg[RL__CG_MEMORY], "memory.limit_in_bytes", num);
+    /* With swap, the limit would only slow a hog down: cap memory+swap too
+     * (the file exists only when swap accounting is on). */
+    if (rc == 0)
+      rl__cg_write(run->cg[RL__CG_MEMORY], "memory.memsw.limit_in_bytes", num);
   }
   if (rc == 0 && c->mountns)
     rc = rl__plan_mounts(sb, run);

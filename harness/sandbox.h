@@ -57,8 +57,8 @@ struct rl_sandbox {
   const char *const *ro_paths; /* NULL-terminated host paths made visible read-only at
                                   the same place (the binary, its sources) */
   const char *rw_path;         /* one host directory visible read-write at the same
-                                  place (sanitizer logs); NULL = none. It must be
-                                  writable by uid */
+                                  place (sanitizer logs, compiler output); NULL =
+                                  none. The caller makes it writable by uid */
   uid_t uid;                   /* the program runs as this uid and gid ... */
   gid_t gid;                   /* ... when caps.setuid (default nobody, 65534) */
 };
@@ -82,6 +82,11 @@ const char *rl_sandbox_describe(const rl_sandbox *sb, char *buf, size_t size);
 
 /* Whether every protection above is active (for a fail-closed grader). */
 int rl_sandbox_complete(const rl_sandbox *sb);
+
+/* Inside the sandbox the program sees only the new root: spec->argv[0] and
+ * spec->cwd must be absolute paths under ro_paths, rw_path or /usr, and
+ * without a cwd it starts in /. Everything written outside rw_path (the
+ * tmpfs /tmp, /dev/shm) is discarded with the run. */
 
 /* ---- Internal: the hooks supervise.c calls around one run. ---- */
 
