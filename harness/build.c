@@ -105,6 +105,9 @@ static argv_builder compile_command(const rl_target *t, rl_build_kind kind, cons
   arg(&b, rl_build_compiler());
   for (const char *const *f = common_flags; *f; f++) arg(&b, *f);
   arg(&b, kind_flags[kind]);
+  /* A learner's copy (--against) includes the exercise's own headers. */
+  arg(&b, "-I");
+  arg(&b, t->run_dir);
   for (size_t i = 0; i < t->nsources; i++) arg(&b, t->sources[i]);
   arg(&b, "-o");
   arg(&b, output);

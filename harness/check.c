@@ -43,8 +43,9 @@ static void progress_done(const rl_check_config *cfg) {
 
 /* The compiler's output as a build-error finding, located at the first
  * "file:line:col: error:" it printed. */
-static void add_build_error(rl_check_result *res, const rl_build_result *b) {
+static void add_build_error(rl_check_result *res, rl_build_kind kind, const rl_build_result *b) {
   rl_finding *f = rl_findings_add(&res->findings, RL_FINDING_BUILD_ERROR);
+  f->build = rl_build_kind_name(kind);
   f->summary = rl_xstrdup("the program does not compile");
   f->detail = rl_xstrdup(b->diagnostics);
   f->count = 1;
@@ -79,7 +80,7 @@ static int run_builds(const rl_target *t, const rl_check_config *cfg, rl_check_r
       return -1;
     }
     if (rc > 0) {
-      add_build_error(res, &b);
+      add_build_error(res, (rl_build_kind)kind, &b);
       rl_build_result_free(&b);
       return 0;
     }

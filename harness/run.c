@@ -12,11 +12,15 @@
 #include <string.h>
 
 #include "report_asan.h"
+#include "report_rlrt.h"
 #include "report_tsan.h"
+#include "runtime/rlrt_protocol.h"
 #include "supervise.h"
 #include "util.h"
 
 #define OUTPUT_CAP (256 * 1024)
+/* After the dump signal the runtime writes its state in a few ms. */
+#define DUMP_GRACE_MS 300
 
 static const char *const modes[RL_MODE_COUNT] = {"off", "random", "pct"};
 
@@ -167,9 +171,9 @@ int rl_run_once(const rl_run_config *cfg, rl_run_outcome *out, char *err, size_t
       rl_xasprintf("HOME=%s", cfg->scratch),
       rl_xasprintf("TMPDIR=%s", cfg->scratch),
       sanitizer_options(cfg->build, cfg->scratch),
-      rl_xasprintf("RLRT_SEED=%" PRIu64, cfg->seed),
-      rl_xasprintf("RLRT_MODE=%s", rl_run_mode(cfg->seed)),
-      rl_xasprintf("RLRT_LOG=%s/rlrt", cfg->scratch),
+      rl_xasprintf(RLRT_ENV_SEED "=%" PRIu64, cfg->seed),
+      rl_xasprintf(RLRT_ENV_MODE "=%s", rl_run_mode(cfg->seed)),
+      rl_xasprintf(RLRT_ENV_LOG "=%s/rlrt", cfg->scratch),
       NULL,
   };
   size_t nargs = 0;
@@ -183,6 +187,8 @@ int rl_run_once(const rl_run_config *cfg, rl_run_outcome *out, char *err, size_t
       .cwd = t->run_dir,
       .timeout_ms = cfg->timeout_ms,
       .output_cap = OUTPUT_CAP,
+      .dump_signal = RLRT_DUMP_SIGNAL,
+      .dump_grace_ms = DUMP_GRACE_MS,
   };
   rl_run_result res;
   int rc = rl_supervise(&spec, &res);
@@ -196,6 +202,7 @@ int rl_run_once(const rl_run_config *cfg, rl_run_outcome *out, char *err, size_t
     else
       parse_logs(cfg->scratch, "san.", rl_report_asan_parse, &out->findings, runtime_error, sizeof runtime_error,
                  rl_report_asan_runtime_error);
+    parse_logs(cfg->scratch, "rlrt.", rl_report_rlrt_parse, &out->findings, runtime_error, 0, NULL);
     judge_ending(cfg, &res, runtime_error, &out->findings);
     out->wall_ms = res.wall_ms;
     out->timed_out = res.timed_out;

@@ -16,7 +16,7 @@ expect_json '.findings[0] | (.seed | type) == "number" and (.reproduce | test("^
 rl check "$P/race.c" --runs 2
 expect_status 1 "race.c human output"
 expect_out "data-race" "human output names the kind"
-if [[ $(grep -c "requests\+\+; /\* the racing line \*/" "$out") -ge 2 ]]; then ok; else bad "both racing lines quoted"; fi
+if [[ $(grep -cF "requests++; /* the racing line */" "$out") -ge 2 ]]; then ok; else bad "both racing lines quoted"; fi
 expect_out "Reproduce: racelab run" "human output gives the reproduce command"
 
 rl check "$P/clean.c" --format json --runs 4 --expect-stdout "$P/clean.expected"
