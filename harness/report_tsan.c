@@ -7,7 +7,7 @@
  *
  *   report   := header section* end
  *   header   := "WARNING: ThreadSanitizer: " TITLE " (pid=N)"  FRAMES
- *             | "ERROR: ThreadSanitizer: " TITLE ...           FRAMES
+ *             | "ERROR: ThreadSanitizer: " TITLE [" 0x..."] [" (pc ...)"] FRAMES
  *   end      := "SUMMARY: ..." | "==================" | next header | EOF
  *   section  := ["Previous "] ["atomic "|"Atomic "] ("Read"|"Write")
  *                 " of size N at 0xADDR by " WHO [" (mutexes: " MLIST ")"] ":"
@@ -27,6 +27,8 @@
  *             | "and:" FRAMES                      (destroy of a locked mutex)
  *             | "Thread " TID [" '" NAME "'"] " (tid=N, running|finished)"
  *                 " created by " WHO " at:" FRAMES
+ *             | "The signal is caused by a " ... [FRAMES]   (deadly signal:
+ *             | "Hint: " ... [FRAMES]                   the report's own stack)
  *             | any other line ending in ":" FRAMES    (frames dropped)
  *   WHO      := "main thread" | "thread T" N
  *   MLIST    := ("read "|"write ") MID {", " ("read "|"write ") MID}
@@ -95,7 +97,7 @@ static rl_finding_kind rl__closest_kind(rl__line title) {
 
 typedef struct {
   rl_finding *f;
-  const rl__tsan_type *type; /* NULL for a title not in the table */
+  int own;                   /* locations[0] is the report's own stack */
   char mutex[32];            /* first mutex the report names, "" if none */
   int writes[2];             /* the first two accesses are writes */
   int oom;
@@ -153,11 +155,11 @@ static char *rl__held_mutexes(rl__line line) {
 }
 
 /* "[Previous ][atomic ]Read|Write of size N at 0x.. by WHO[ (mutexes..)]:" */
-static int rl__access(rl__tsan_block *b, rl__line t, rl_stack **target) {
+static void rl__access(rl__tsan_block *b, rl__line t, rl_stack **target) {
   const char *size_at = rl__find(t, " of size ");
   const char *by = rl__find(t, " by ");
   if (!size_at || !by || !rl__find(t, " at 0x"))
-    return 0;
+    return;
   int previous = rl__starts_with(t, "Previous ");
   const char *atomic_word = rl__find(t, "tomic ");
   int atomic = atomic_word && atomic_word < size_at;
@@ -165,7 +167,7 @@ static int rl__access(rl__tsan_block *b, rl__line t, rl_stack **target) {
   long size = rl__parse_num(&size_at, t.s + t.len);
   rl_location *loc = rl__add_location(b, rl__parse_thread(by, t.s + t.len));
   if (!loc)
-    return 1;
+    return;
   if (b->f->nlocations <= 2)
     b->writes[b->f->nlocations - 1] = write;
   char *held = rl__held_mutexes(t);
@@ -180,7 +182,6 @@ static int rl__access(rl__tsan_block *b, rl__line t, rl_stack **target) {
                     write ? "writes" : "reads", size, held ? held : ""));
   free(held);
   *target = &loc->stack;
-  return 1;
 }
 
 /* "Location is ..." : what the racing memory is. */
@@ -262,7 +263,7 @@ static void rl__cycle(rl__tsan_block *b, rl__line t) {
 /* "Mutex M1 acquired here while holding mutex M0 in thread T1:" and
  * "Mutex M0 previously acquired by the same thread here:" and
  * "Mutex M0 (0x...) created at:". */
-static int rl__mutex_section(rl__tsan_block *b, rl__line t, rl_stack **target) {
+static void rl__mutex_section(rl__tsan_block *b, rl__line t, rl_stack **target) {
   const char *end = t.s + t.len;
   char id[32];
   rl__mutex_id(t.s + 6, end, id, sizeof id);
@@ -273,14 +274,14 @@ static int rl__mutex_section(rl__tsan_block *b, rl__line t, rl_stack **target) {
     const char *in = rl__find(t, " in ");
     rl_location *loc = rl__add_location(b, in ? rl__parse_thread(in, end) : -1);
     if (!loc)
-      return 1;
+      return;
     rl__set(b, &loc->role, rl__fmt("holds %s, takes %s", held, id));
     *target = &loc->stack;
   } else if (rl__find(t, " previously acquired by the same thread")) {
     int tid = b->f->nlocations ? b->f->locations[b->f->nlocations - 1].thread : -1;
     rl_location *loc = rl__add_location(b, tid);
     if (!loc)
-      return 1;
+      return;
     rl__set(b, &loc->role, rl__fmt("takes %s first", id));
     *target = &loc->stack;
   } else if (rl__find(t, " created at:")) {
@@ -290,28 +291,34 @@ static int rl__mutex_section(rl__tsan_block *b, rl__line t, rl_stack **target) {
     if (b->f->kind == RL_FINDING_SYNC_MISUSE && !b->f->object_origin.count &&
         strcmp(b->mutex, id) == 0)
       *target = &b->f->object_origin;
-  } else {
-    return 0;
   }
-  return 1;
 }
 
 /* "Thread T1 ['name'] (tid=N, finished) created by main thread at:" */
-static int rl__thread_section(rl__tsan_block *b, rl__line t, rl_stack **target,
-                              int *leak_creator) {
+static void rl__thread_section(rl__tsan_block *b, rl__line t, rl_stack **target,
+                               int *leak_creator) {
   const char *end = t.s + t.len;
   int id = rl__parse_thread(t.s + 7, end);
   const char *by = rl__find(t, " created by ");
   if (id < 0 || !by)
-    return 0;
+    return;
   rl_thread *th = rl_finding_add_thread(b->f, id);
   if (!th) {
     b->oom = 1;
-    return 1;
+    return;
   }
   *target = &th->created_at;
   *leak_creator = rl__parse_thread(by, end);
-  return 1;
+}
+
+/* The report's own stack becomes locations[0]; returns it (NULL on
+ * out-of-memory). */
+static rl_location *rl__own_location(rl__tsan_block *b) {
+  if (b->own)
+    return &b->f->locations[0];
+  rl_location *loc = rl__add_location(b, -1);
+  b->own = loc != NULL;
+  return loc;
 }
 
 /* For a thread leak, the place the leaked thread was created is the
@@ -359,10 +366,13 @@ static char *rl__summary(const rl__tsan_block *b, rl__line title) {
 /* Parses one report whose header line is t (TITLE at title); the cursor is
  * just past the header. Returns 0 or -ENOMEM. */
 static int rl__tsan_report(rl__lines *it, rl__line title, rl_findings *out) {
-  /* Drop " (pid=N)" and anything after it. */
-  const char *pid = rl__find(title, " (pid=");
-  if (pid)
-    title.len = (size_t)(pid - 6 - title.s);
+  /* Drop " (pid=N)", " (pc 0x..." and addresses, and what follows. */
+  static const char *const cuts[] = {" (pid=", " (pc ", " 0x"};
+  for (size_t i = 0; i < sizeof cuts / sizeof *cuts; i++) {
+    const char *cut = rl__find(title, cuts[i]);
+    if (cut)
+      title.len = (size_t)(cut - strlen(cuts[i]) - title.s);
+  }
 
   const rl__tsan_type *type = NULL;
   for (size_t i = 0; i < sizeof rl__tsan_types / sizeof *rl__tsan_types; i++)
@@ -373,7 +383,7 @@ static int rl__tsan_report(rl__lines *it, rl__line title, rl_findings *out) {
   rl_finding *f = rl_findings_add(out, type ? type->kind : rl__closest_kind(title));
   if (!f)
     return -ENOMEM;
-  rl__tsan_block b = {.f = f, .type = type};
+  rl__tsan_block b = {.f = f};
   rl_stack scratch = {0};
   /* Frames printed right under the header: where a misuse or a crash
    * happened. They make the first location; its role needs the mutex id,
@@ -382,7 +392,7 @@ static int rl__tsan_report(rl__lines *it, rl__line title, rl_findings *out) {
   if (rl__read_stack(it, &own) < 0)
     b.oom = 1;
   if (own.count) {
-    rl_location *loc = rl__add_location(&b, -1);
+    rl_location *loc = rl__own_location(&b);
     if (loc)
       loc->stack = own;
     else
@@ -419,6 +429,12 @@ static int rl__tsan_report(rl__lines *it, rl__line title, rl_findings *out) {
         rl__set(&b, &loc->role, rl__fmt("locked it here"));
         target = &loc->stack;
       }
+    } else if (rl__starts_with(t, "The signal is caused by") ||
+               rl__starts_with(t, "Hint: ")) {
+      /* A deadly signal: its stack follows these lines. */
+      rl_location *loc = rl__own_location(&b);
+      if (loc && !loc->stack.count)
+        target = &loc->stack;
     } else
       rl__access(&b, t, &target);
     if (rl__read_stack(it, b.oom ? NULL : target) < 0)
@@ -428,7 +444,7 @@ static int rl__tsan_report(rl__lines *it, rl__line title, rl_findings *out) {
     rl_stack_free(&scratch);
   }
 
-  if (own.count && f->nlocations) {
+  if (b.own) {
     const char *id = b.mutex[0] ? b.mutex : "a mutex";
     rl__set(&b, &f->locations[0].role,
             type && type->role ? rl__fmt(type->role, id)

@@ -294,6 +294,31 @@ static void truncated(void **state) {
   (void)state;
 }
 
+/* A deadly signal: TSan's "ERROR:" report, stack after the hint lines. */
+static void segv(void **state) {
+  static const char *const logs[] = {"null_deref.gcc.sym0", "null_deref.clang.sym1"};
+  for (size_t i = 0; i < 2; i++) {
+    rl_findings l;
+    parse_log(logs[i], &l, 1);
+    rl_finding *f = &l.items[0];
+    assert_int_equal(f->kind, RL_FINDING_CRASH);
+    assert_string_equal(f->summary, "SEGV on unknown address");
+    assert_int_equal(f->nlocations, 1);
+    assert_string_equal(f->locations[0].role, "SEGV on unknown address");
+    assert_int_equal(f->locations[0].thread, -1); /* TSan prints the OS tid */
+    assert_true(f->locations[0].stack.count >= 1);
+    rl_findings_free(&l);
+  }
+  rl_findings l;
+  parse_log("null_deref.gcc.sym0", &l, 1);
+  assert_frame(&l.items[0].locations[0].stack, 0, "null_deref", 0x11c6);
+  rl_findings_free(&l);
+  parse_log("null_deref.clang.sym1", &l, 1);
+  assert_string_equal(l.items[0].locations[0].stack.frames[0].function, "worker");
+  rl_findings_free(&l);
+  (void)state;
+}
+
 static void unknown_warning(void **state) {
   static const char text[] =
       "==================\n"
@@ -355,7 +380,8 @@ int main(void) {
       cmocka_unit_test(stack_race),           cmocka_unit_test(lock_order_two),       cmocka_unit_test(lock_cycle_three),
       cmocka_unit_test(thread_leak),          cmocka_unit_test(unlock_unlocked),
       cmocka_unit_test(use_after_free),       cmocka_unit_test(several_reports),
-      cmocka_unit_test(truncated),            cmocka_unit_test(unknown_warning),
+      cmocka_unit_test(truncated),            cmocka_unit_test(segv),
+      cmocka_unit_test(unknown_warning),
       cmocka_unit_test(runtime_errors),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
