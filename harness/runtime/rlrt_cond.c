@@ -31,10 +31,10 @@ static int wait(pthread_cond_t *c, pthread_mutex_t *m,
                  : __real_pthread_cond_wait(c, m);
   int holds = atomic_load(&mo->owner) == t->idx;
   if (!holds)
-    rlrt__misuse(t, "cond-unheld", o, mo, -2, caller);
+    rlrt__misuse(t, "cond-unheld", o, mo, NULL, -2, caller);
   rlrt_obj *prev = NULL;
   if (!atomic_compare_exchange_strong(&o->bound, &prev, mo) && prev != mo) {
-    rlrt__misuse(t, "cond-two-mutexes", prev, mo, -2, caller);
+    rlrt__misuse(t, "cond-two-mutexes", o, prev, mo, -2, caller);
     atomic_store(&o->bound, mo); /* log each switch once, not each wait */
   }
   rlrt__jitter(t, RLRT_POINT_COND);
@@ -50,11 +50,10 @@ static int wait(pthread_cond_t *c, pthread_mutex_t *m,
                  : __real_pthread_cond_wait(c, m);
   rlrt__wait_end(t);
   atomic_fetch_sub(&o->waiters, 1);
-  if (holds) {
-    atomic_store(&mo->owner, t->idx);
-    atomic_store(&mo->depth, depth);
-    rlrt__lock_acquired(t, mo, 1, 0, &t->wait_st);
-  }
+  /* The real call returns with the mutex locked, held before or not. */
+  atomic_store(&mo->owner, t->idx);
+  atomic_store(&mo->depth, holds ? depth : 1);
+  rlrt__lock_acquired(t, mo, 1, 0, &t->wait_st);
   return rc;
 }
 

@@ -5,7 +5,8 @@
 #include "rlrt_internal.h"
 
 void rlrt__misuse(rlrt_thread *t, const char *what, const rlrt_obj *a,
-                  const rlrt_obj *b, int owner, const void *caller) {
+                  const rlrt_obj *b, const rlrt_obj *c, int owner,
+                  const void *caller) {
   if (!rlrt__cfg.log_prefix[0])
     return;
   rlrt_stack st;
@@ -15,9 +16,10 @@ void rlrt__misuse(rlrt_thread *t, const char *what, const rlrt_obj *a,
   rlrt__put(&l, what);
   rlrt__put(&l, " ");
   rlrt__put_obj(&l, a);
-  if (b) {
+  const rlrt_obj *more[] = {b, c};
+  for (int i = 0; i < 2 && more[i]; i++) {
     rlrt__put(&l, " ");
-    rlrt__put_obj(&l, b);
+    rlrt__put_obj(&l, more[i]);
   }
   rlrt__put(&l, " ");
   rlrt__put_tid(&l, t->idx);

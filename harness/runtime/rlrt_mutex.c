@@ -88,7 +88,7 @@ int __wrap_pthread_mutex_unlock(pthread_mutex_t *m) {
     return __real_pthread_mutex_unlock(m);
   int owner = atomic_load(&o->owner);
   if (owner != t->idx) {
-    rlrt__misuse(t, "unlock-unheld", o, NULL, owner,
+    rlrt__misuse(t, "unlock-unheld", o, NULL, NULL, owner,
                  __builtin_return_address(0));
   } else if (atomic_fetch_sub(&o->depth, 1) == 1) {
     /* Before the real unlock: afterwards another thread may own it. */
@@ -106,7 +106,7 @@ int __wrap_pthread_mutex_destroy(pthread_mutex_t *m) {
   if (o) {
     int owner = atomic_load(&o->owner);
     if (owner >= 0)
-      rlrt__misuse(t, "destroy-locked", o, NULL, owner,
+      rlrt__misuse(t, "destroy-locked", o, NULL, NULL, owner,
                    __builtin_return_address(0));
     rlrt__obj_forget(m);
   }

@@ -69,7 +69,7 @@ int __wrap_pthread_rwlock_unlock(pthread_rwlock_t *l) {
   if (!o)
     return __real_pthread_rwlock_unlock(l);
   if (rlrt__lock_released(t, o) != 0)
-    rlrt__misuse(t, "unlock-unheld", o, NULL, -1,
+    rlrt__misuse(t, "unlock-unheld", o, NULL, NULL, -1,
                  __builtin_return_address(0));
   int rc = __real_pthread_rwlock_unlock(l);
   rlrt__jitter(t, RLRT_POINT_UNLOCK);
