@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util.h"
+
 /* ---- kind table ---------------------------------------------------------- */
 
 static const struct {
@@ -227,74 +229,68 @@ void rl_finding_locate(rl_finding *f) {
 /* A location's identity for deduplication: file:line once located; before
  * that (binary gone, symbolization failed) the top frame's module+offset,
  * which is just as stable for one binary. */
-static int rl__location_key(const rl_location *loc, char *buf, size_t cap) {
+static char *rl__location_key(const rl_location *loc) {
   if (loc->file)
-    return snprintf(buf, cap, "%s:%d", loc->file, loc->line);
+    return rl_xasprintf("%s:%d", loc->file, loc->line);
   if (loc->stack.count)
-    return snprintf(buf, cap, "%s+0x%llx",
-                    loc->stack.frames[0].module ? loc->stack.frames[0].module : "?",
-                    (unsigned long long)loc->stack.frames[0].offset);
-  return snprintf(buf, cap, "-");
+    return rl_xasprintf("%s+0x%llx",
+                        loc->stack.frames[0].module ? loc->stack.frames[0].module : "?",
+                        (unsigned long long)loc->stack.frames[0].offset);
+  return rl_xstrdup("-");
 }
 
-/* Builds "kind|loc|loc|..." into a fresh string, or NULL on out-of-memory.
- * For a data race the two accesses are sorted, so T1-writes/T2-reads and
- * the same race seen the other way round share a key. */
+/* "kind|loc|loc|...". For a data race the two accesses are sorted, so
+ * T1-writes/T2-reads and the same race seen the other way round share a
+ * key. */
 static char *rl__finding_key(const rl_finding *f) {
-  size_t cap = 64, len = 0;
-  for (size_t i = 0; i < f->nlocations; i++) {
-    const rl_location *loc = &f->locations[i];
-    cap += (loc->file ? strlen(loc->file) : 0) + 64 +
-           (loc->stack.count && loc->stack.frames[0].module
-                ? strlen(loc->stack.frames[0].module) : 0);
+  size_t n = f->nlocations;
+  char **parts = rl_xcalloc(n ? n : 1, sizeof *parts);
+  for (size_t i = 0; i < n; i++)
+    parts[i] = rl__location_key(&f->locations[i]);
+  if (f->kind == RL_FINDING_DATA_RACE && n >= 2 && strcmp(parts[0], parts[1]) > 0) {
+    char *t = parts[0];
+    parts[0] = parts[1];
+    parts[1] = t;
   }
-  char *key = malloc(cap);
-  if (!key)
-    return NULL;
-  len += (size_t)snprintf(key, cap, "%s", rl_finding_kind_name(f->kind));
-  size_t first = 0;
-  if (f->kind == RL_FINDING_DATA_RACE && f->nlocations >= 2) {
-    char a[4096], b[4096];
-    rl__location_key(&f->locations[0], a, sizeof a);
-    rl__location_key(&f->locations[1], b, sizeof b);
-    int swap = strcmp(a, b) > 0;
-    len += (size_t)snprintf(key + len, cap - len, "|%s|%s", swap ? b : a, swap ? a : b);
-    first = 2;
+  char *key = rl_xstrdup(rl_finding_kind_name(f->kind));
+  for (size_t i = 0; i < n; i++) {
+    char *longer = rl_xasprintf("%s|%s", key, parts[i]);
+    free(key);
+    free(parts[i]);
+    key = longer;
   }
-  for (size_t i = first; i < f->nlocations; i++) {
-    key[len++] = '|';
-    len += (size_t)rl__location_key(&f->locations[i], key + len, cap - len);
-  }
+  free(parts);
   return key;
 }
 
+/* Allocation failure while merging exits through util.c's rl_x* helpers:
+ * merge has no error path, and half-merged findings would be wrong. */
 void rl_findings_merge(rl_findings *into, rl_findings *more) {
+  /* Room for every finding of more, so moving one in cannot fail. */
+  into->items = rl_xrealloc(into->items,
+                            (into->count + more->count + 1) * sizeof *into->items);
+  char **keys = rl_xcalloc(into->count + more->count + 1, sizeof *keys);
+  for (size_t j = 0; j < into->count; j++)
+    keys[j] = rl__finding_key(&into->items[j]);
   for (size_t i = 0; i < more->count; i++) {
     rl_finding *m = &more->items[i];
-    char *mkey = rl__finding_key(m);
+    char *key = rl__finding_key(m);
     rl_finding *same = NULL;
-    for (size_t j = 0; mkey && j < into->count && !same; j++) {
-      if (into->items[j].kind != m->kind)
-        continue;
-      char *key = rl__finding_key(&into->items[j]);
-      if (key && strcmp(key, mkey) == 0)
+    for (size_t j = 0; j < into->count && !same; j++)
+      if (strcmp(keys[j], key) == 0)
         same = &into->items[j];
-      free(key);
-    }
-    free(mkey);
     if (same) {
       same->count += m->count;
       rl_finding_free(m);
+      free(key);
       continue;
     }
-    rl_finding *slot = rl_findings_add(into, m->kind);
-    if (!slot) {
-      /* Out of memory: drop what cannot be kept rather than leak it. */
-      rl_finding_free(m);
-      continue;
-    }
-    *slot = *m;
+    keys[into->count] = key;
+    into->items[into->count++] = *m;
   }
+  for (size_t j = 0; j < into->count; j++)
+    free(keys[j]);
+  free(keys);
   free(more->items);
   more->items = NULL;
   more->count = 0;

@@ -148,6 +148,9 @@ static char *rl__held_mutexes(rl__line line) {
     p = rl__mutex_id(p, end, id, sizeof id);
     n += (size_t)snprintf(buf + n, sizeof buf - n, "%s%s%s",
                           n ? ", " : " while holding ", id, read ? " (read)" : "");
+    /* On to the next ", " (anything unexpected before it is skipped). */
+    while (p < end && *p != ',' && *p != ')')
+      p++;
     while (p < end && (*p == ',' || *p == ' '))
       p++;
   }
