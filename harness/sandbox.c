@@ -244,8 +244,8 @@ void rl_sandbox_init(rl_sandbox *sb, const rl_sandbox_caps *caps) {
   sb->memory_bytes = 512LL << 20;
   sb->pids_max = 64;
   sb->scratch_bytes = 64LL << 20;
-  sb->uid = 65534;
-  sb->gid = 65534;
+  sb->uid_base = 600000;
+  sb->uid_count = 1000;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -265,7 +265,7 @@ static int rl__missing(const rl_sandbox *sb, int i) {
   switch (i) {
   case 0: return !c->netns;
   case 1: return !c->mountns;
-  case 2: return !c->setuid;
+  case 2: return !c->setuid || !sb->uid_count || !sb->uid_base;
   case 3: return !c->pids_root[0] || sb->pids_max <= 0;
   case 4: return !c->memory_root[0] || sb->memory_bytes <= 0;
   case 5: return !c->cpuacct_root[0];
@@ -287,7 +287,8 @@ const char *rl_sandbox_describe(const rl_sandbox *sb, char *buf,
     if (rl__missing(sb, i))
       continue;
     if (i == 2)
-      snprintf(item, sizeof item, "uid=%ld ", (long)sb->uid);
+      snprintf(item, sizeof item, "uid=%ld+%u ", (long)sb->uid_base,
+               sb->uid_count);
     else if (i == 3)
       snprintf(item, sizeof item, "pids=%d ", sb->pids_max);
     else if (i == 4)
@@ -415,8 +416,10 @@ int rl__sandbox_begin(const rl_sandbox *sb, rl__sandbox_run *run) {
   memset(run, 0, sizeof *run);
   run->sb = sb;
   char name[64], num[32];
-  snprintf(name, sizeof name, "%ld-%lu", (long)getpid(),
-           atomic_fetch_add(&seq, 1) + 1);
+  unsigned long n = atomic_fetch_add(&seq, 1) + 1;
+  snprintf(name, sizeof name, "%ld-%lu", (long)getpid(), n);
+  if (sb->caps.setuid && sb->uid_count && sb->uid_base)
+    run->uid = sb->uid_base + (uid_t)(n % sb->uid_count);
   const rl_sandbox_caps *c = &sb->caps;
   int rc = 0;
   if (sb->pids_max > 0)
@@ -441,6 +444,9 @@ int rl__sandbox_begin(const rl_sandbox *sb, rl__sandbox_run *run) {
   }
   if (rc == 0 && c->mountns)
     rc = rl__plan_mounts(sb, run);
+  if (rc == 0 && run->uid && sb->rw_path &&
+      chown(sb->rw_path, run->uid, run->uid) < 0)
+    rc = -errno;
   if (rc < 0)
     rl__sandbox_end(run, NULL);
   return rc;
@@ -559,10 +565,10 @@ int rl__sandbox_child(const rl__sandbox_run *run) {
     return -1;
   /* Raw syscalls: glibc's set*id broadcast to threads is not meant for a
    * forked child of a threaded process. */
-  if (sb->caps.setuid &&
+  if (run->uid &&
       (syscall(SYS_setgroups, 0, NULL) < 0 ||
-       syscall(SYS_setresgid, sb->gid, sb->gid, sb->gid) < 0 ||
-       syscall(SYS_setresuid, sb->uid, sb->uid, sb->uid) < 0))
+       syscall(SYS_setresgid, run->uid, run->uid, run->uid) < 0 ||
+       syscall(SYS_setresuid, run->uid, run->uid, run->uid) < 0))
     return -1;
   return 0;
 }

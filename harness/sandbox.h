@@ -10,8 +10,9 @@
  * - mount namespace with a new root: only /usr, a few /etc files, a minimal
  *   /dev, /proc, a size-capped tmpfs on /tmp, and the caller's paths; the
  *   grader's files, /etc/shadow and other submissions are not there;
- * - an unprivileged uid (root in the sandbox could reach the host through
- *   /proc/1/root, and RLIMIT_NPROC is ignored for root);
+ * - an unprivileged uid of its own per run (root in the sandbox could reach
+ *   the host through /proc/1/root; a shared uid would let one submission
+ *   kill(-1) another's runs); /proc shows only the run's own processes;
  * - pids cgroup (fork bombs), memory cgroup (works with TSan and ASan, unlike
  *   RLIMIT_AS; an OOM kill is reported as memory_limited), cpuacct (CPU time
  *   of the whole tree), and a cgroup2 directory whose cgroup.kill ends every
@@ -58,9 +59,12 @@ struct rl_sandbox {
                                   the same place (the binary, its sources) */
   const char *rw_path;         /* one host directory visible read-write at the same
                                   place (sanitizer logs, compiler output); NULL =
-                                  none. The caller makes it writable by uid */
-  uid_t uid;                   /* the program runs as this uid and gid ... */
-  gid_t gid;                   /* ... when caps.setuid (default nobody, 65534) */
+                                  none. Handed to the run: chowned to its uid, so
+                                  concurrent runs need different ones */
+  uid_t uid_base;              /* run n (racelab-wide count) runs as uid and gid */
+  unsigned uid_count;          /* uid_base + n % uid_count, when caps.setuid: two
+                                  concurrent runs never share a uid, so neither can
+                                  signal, trace or see the other */
 };
 
 /* Finds what works here: creates and removes a test cgroup in each
@@ -71,13 +75,14 @@ struct rl_sandbox {
 int rl_sandbox_probe(rl_sandbox_caps *caps);
 
 /* Fills *sb with the probe's answer and the defaults: 512 MiB memory, 64
- * tasks, 64 MiB scratch, uid/gid 65534, no extra paths. The caller may then
- * change the limits and paths. */
+ * tasks, 64 MiB scratch, uids 600000-600999 (no user has them), no extra
+ * paths. The caller may then change the limits and paths. Two racelab
+ * processes grading at once should use different uid ranges. */
 void rl_sandbox_init(rl_sandbox *sb, const rl_sandbox_caps *caps);
 
 /* Writes one line naming the active protections and the missing ones into
- * buf, e.g. "netns mountns uid=65534 pids=64 memory=512M cpuacct kill;
- * missing: none". Returns buf. */
+ * buf, e.g. "netns mountns uid=600000+1000 pids=64 memory=512M cpuacct kill
+ * pgroup core=0; missing: none". Returns buf. */
 const char *rl_sandbox_describe(const rl_sandbox *sb, char *buf, size_t size);
 
 /* Whether every protection above is active (for a fail-closed grader). */
@@ -103,6 +108,7 @@ typedef struct {
 
 typedef struct {
   const rl_sandbox *sb;  /* the configuration this run follows */
+  uid_t uid;             /* this run's uid and gid */
   char cg[4][RL_SANDBOX_PATH_MAX]; /* per-run cgroup dirs: pids, memory, cpuacct, kill; "" = unused */
   rl__mount_op mounts[RL__SANDBOX_MAX_MOUNTS]; /* executed in order by the child */
   int nmounts;           /* used entries of mounts */

@@ -34,7 +34,8 @@ static int have_tsan; /* the TSan memory hog compiled */
 
 static int setup(void **state) {
   static const char *const names[] = {"forkbomb", "memhog", "connect",
-                                      "readfile", "daemon", NULL};
+                                      "readfile", "daemon", "spin",
+                                      "kill_all", NULL};
   if (hostile_mkdir() < 0)
     return -1;
   for (int i = 0; names[i]; i++)
@@ -96,8 +97,9 @@ static void test_describe_names_every_protection(void **state) {
   sb.memory_bytes = 64LL << 20;
   char desc[256];
   rl_sandbox_describe(&sb, desc, sizeof desc);
-  assert_string_equal(desc, "netns mountns uid=65534 pids=32 memory=64M "
-                            "cpuacct kill pgroup core=0; missing: none");
+  assert_string_equal(desc, "netns mountns uid=600000+1000 pids=32 "
+                            "memory=64M cpuacct kill pgroup core=0; missing: "
+                            "none");
   sb.memory_bytes = 0;
   assert_false(rl_sandbox_complete(&sb));
   assert_non_null(strstr(rl_sandbox_describe(&sb, desc, sizeof desc),
@@ -249,8 +251,7 @@ static void test_compile_step_sandboxed(void **state) {
   snprintf(leak, sizeof leak, "%s/leak.c", hostile_dir);
   snprintf(obj, sizeof obj, "%s/leak.o", out);
   snprintf(src, sizeof src, "%s/spin.c", HOSTILE_SRC);
-  assert_int_equal(mkdir(out, 0755), 0);
-  assert_int_equal(chown(out, 65534, 65534), 0);
+  assert_int_equal(mkdir(out, 0755), 0); /* root's: the sandbox hands it over */
   FILE *f = fopen(leak, "w");
   assert_non_null(f);
   fputs("#include \"/etc/shadow\"\n", f);
@@ -337,6 +338,28 @@ static void test_parallel_runs_do_not_interfere(void **state) {
 /* ctest's SKIP_RETURN_CODE: the whole file is skipped, and says why. */
 #define SKIPPED 77
 
+/* A submission that kills every process it may (kill(-1)) hurts only its
+ * own run: a run beside it, with its own uid, runs to its deadline. */
+static void test_kill_all_spares_other_runs(void **state) {
+  parallel_run victim = {.binary = "spin", .pids_max = 64};
+  pthread_t t;
+  assert_int_equal(pthread_create(&t, NULL, run_one, &victim), 0);
+  usleep(300000); /* the victim is running */
+  rl_sandbox sb;
+  sandbox_for_tests(&sb);
+  char *const argv[] = {hostile_bin("kill_all"), NULL};
+  rl_run_result res;
+  sandboxed(&sb, argv, 5000, &res);
+  assert_true(res.exited); /* kill(-1) spares the caller */
+  assert_string_equal(res.out, "still alive\n");
+  rl_run_result_free(&res);
+  pthread_join(t, NULL);
+  assert_int_equal(victim.rc, 0);
+  assert_true(victim.res.timed_out); /* not killed by its neighbour */
+  rl_run_result_free(&victim.res);
+  assert_nothing_left();
+}
+
 int main(void) {
   alarm(60); /* a test must never hang, even if rl_supervise does */
   assert_int_equal(rl_sandbox_probe(&caps), 0);
@@ -359,6 +382,7 @@ int main(void) {
       cmocka_unit_test(test_secrets_and_grader_files_hidden),
       cmocka_unit_test(test_compile_step_sandboxed),
       cmocka_unit_test(test_parallel_runs_do_not_interfere),
+      cmocka_unit_test(test_kill_all_spares_other_runs),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
