@@ -170,6 +170,7 @@ while IFS=$'\t' read -r where mark file; do
         case $kind in
         clean)
             if [ $rc -ne 0 ] || grep -q 'ThreadSanitizer' "$log"; then
+                { echo "--- stdout:"; cat "$log.out"; } >>"$log"
                 fail "$where" "run=clean but exit $rc under TSan (124 = timed out)" "$log"
             fi ;;
         data-race)            want='WARNING: ThreadSanitizer: data race' ;;
