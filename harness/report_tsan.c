@@ -98,6 +98,7 @@ static rl_finding_kind rl__closest_kind(rl__line title) {
 typedef struct {
   rl_finding *f;
   int own;                   /* locations[0] is the report's own stack */
+  size_t also;               /* 1 + index of the "and:" location, 0 if none */
   char mutex[32];            /* first mutex the report names, "" if none */
   int writes[2];             /* the first two accesses are writes */
   int oom;
@@ -204,7 +205,8 @@ static void rl__object(rl__tsan_block *b, rl__line t, rl_stack **target) {
     const char *q = memchr(p, '\'', (size_t)(end - p));
     if (!q)
       return;
-    int named = !(q - p == 6 && memcmp(p, "<null>", 6) == 0);
+    int named = !(q - p == 6 && memcmp(p, "<null>", 6) == 0) &&
+                !(q - p == 2 && memcmp(p, "??", 2) == 0);
     rl__set(b, &f->object,
             named ? rl__fmt("global `%.*s`", (int)(q - p), p) : rl__fmt("global"));
     /* The global's address as one data frame, for symbolize.c. */
@@ -427,9 +429,10 @@ static int rl__tsan_report(rl__lines *it, rl__line title, rl_findings *out) {
     else if (rl__starts_with(t, "Thread T"))
       rl__thread_section(&b, t, &target, &leak_creator);
     else if (rl__starts_with(t, "and:") && f->kind == RL_FINDING_SYNC_MISUSE) {
+      /* Where the destroyed mutex was locked; its role needs the id. */
       rl_location *loc = rl__add_location(&b, -1);
       if (loc) {
-        rl__set(&b, &loc->role, rl__fmt("locked it here"));
+        b.also = f->nlocations;
         target = &loc->stack;
       }
     } else if (rl__starts_with(t, "The signal is caused by") ||
@@ -447,8 +450,11 @@ static int rl__tsan_report(rl__lines *it, rl__line title, rl_findings *out) {
     rl_stack_free(&scratch);
   }
 
+  const char *id = b.mutex[0] ? b.mutex : "a mutex";
+  if (b.also)
+    rl__set(&b, &f->locations[b.also - 1].role,
+            rl__fmt("locks %s here, and it is still locked", id));
   if (b.own) {
-    const char *id = b.mutex[0] ? b.mutex : "a mutex";
     rl__set(&b, &f->locations[0].role,
             type && type->role ? rl__fmt(type->role, id)
                                : rl__strndup(title.s, title.len));

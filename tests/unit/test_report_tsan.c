@@ -237,6 +237,30 @@ static void unlock_unlocked(void **state) {
   (void)state;
 }
 
+static void destroy_locked(void **state) {
+  static const char *const logs[] = {"destroy_locked.gcc.sym0", "destroy_locked.clang.sym1"};
+  for (size_t i = 0; i < 2; i++) {
+    rl_findings l;
+    parse_log(logs[i], &l, 1);
+    rl_finding *f = &l.items[0];
+    assert_int_equal(f->kind, RL_FINDING_SYNC_MISUSE);
+    assert_string_equal(f->object, "mutex M0");
+    assert_int_equal(f->nlocations, 2);
+    assert_string_equal(f->locations[0].role, "destroys M0 while it is locked");
+    assert_string_equal(f->locations[1].role, "locks M0 here, and it is still locked");
+    assert_int_equal(f->locations[1].stack.count, i == 0 ? 3 : 2);
+    rl_findings_free(&l);
+  }
+  rl_findings l;
+  parse_log("destroy_locked.clang.sym1", &l, 1);
+  rl_finding_locate(&l.items[0]);
+  assert_int_equal(l.items[0].locations[0].line, 8);
+  assert_int_equal(l.items[0].locations[1].line, 7);
+  assert_int_equal(rl_stack_user_frame(&l.items[0].object_origin)->line, 6);
+  rl_findings_free(&l);
+  (void)state;
+}
+
 static void use_after_free(void **state) {
   static const char *const logs[] = {"uaf_threads.gcc.sym0", "uaf_threads.clang.sym0"};
   for (size_t i = 0; i < 2; i++) {
@@ -379,7 +403,7 @@ int main(void) {
       cmocka_unit_test(counter_race_symbolized), cmocka_unit_test(heap_race_with_lock),
       cmocka_unit_test(stack_race),           cmocka_unit_test(lock_order_two),       cmocka_unit_test(lock_cycle_three),
       cmocka_unit_test(thread_leak),          cmocka_unit_test(unlock_unlocked),
-      cmocka_unit_test(use_after_free),       cmocka_unit_test(several_reports),
+      cmocka_unit_test(destroy_locked),       cmocka_unit_test(use_after_free),       cmocka_unit_test(several_reports),
       cmocka_unit_test(truncated),            cmocka_unit_test(segv),
       cmocka_unit_test(unknown_warning),
       cmocka_unit_test(runtime_errors),
