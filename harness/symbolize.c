@@ -11,7 +11,7 @@
  *                    unknown parts are "??".
  *   addr2line -a -f -i  per request "0x" ADDR "\n" then (FUNC "\n" FILE:LINE
  *                    [" (discriminator N)"] "\n")+, innermost first.
- * Only the first (innermost) FUNC/FILE pair is used.
+ * Of the FUNC/FILE pairs (innermost first) the first outside /usr/ is used.
  */
 #include "symbolize.h"
 
@@ -344,34 +344,64 @@ static int rl__store(rl__sym_entry *e, rl__line func, rl__line src) {
   return 0;
 }
 
-/* Reads the answers in text into order[0..n), marking each done. */
-static int rl__read_answers(rl_symbolizer *s, const char *text,
+/* One inlined frame of an answer: function and source lines. */
+typedef struct {
+  rl__line func;
+  rl__line src;
+} rl__sym_pair;
+
+/* Reads one answer's frames (at most max are kept) into pairs; returns
+ * how many, or -1 when the output has no more answers. */
+static int rl__next_answer(const rl_symbolizer *s, rl__lines *it,
+                           rl__sym_pair *pairs, int max) {
+  rl__line line;
+  int n = 0;
+  if (!s->llvm) /* addr2line -a: an answer starts with the "0x..." line */
+    do
+      if (!rl__next_line(it, &line))
+        return -1;
+    while (!rl__starts_with(line, "0x"));
+  for (;;) {
+    rl__lines save = *it;
+    if (!rl__next_line(it, &line))
+      break;
+    if (s->llvm && line.len == 0) {
+      if (n == 0)
+        continue; /* not yet in a block */
+      break;
+    }
+    if (!s->llvm && rl__starts_with(line, "0x")) {
+      *it = save; /* the next answer */
+      break;
+    }
+    rl__sym_pair p = {line, {"", 0}};
+    rl__next_line(it, &p.src);
+    if (n < max)
+      pairs[n] = p;
+    n += n < max;
+  }
+  return s->llvm && n == 0 ? -1 : n;
+}
+
+/* Reads the answers in text into order[0..n), marking each done. Of an
+ * address's inlined frames (innermost first) the first one outside /usr/
+ * is kept: a system header's inline function (a fortified memcpy) says
+ * less than the line of the learner's code it was inlined into. */
+static int rl__read_answers(const rl_symbolizer *s, const char *text,
                             rl__sym_entry **order, size_t n) {
   rl__lines it = {text, text + strlen(text)};
-  rl__line line;
   size_t k = 0;
-  while (k < n && rl__next_line(&it, &line)) {
-    if (s->llvm) {
-      if (line.len == 0)
-        continue; /* a block's terminator; blocks are never empty */
-      rl__line second = {"", 0};
-      rl__next_line(&it, &second);
-      if (rl__store(order[k], line, second) < 0)
-        return -ENOMEM;
-      order[k++]->done = 1;
-      /* Skip the outer inlined frames up to the block's empty line. */
-      while (rl__next_line(&it, &line) && line.len)
-        ;
-    } else {
-      if (!rl__starts_with(line, "0x"))
-        continue; /* an outer inlined frame of the previous address */
-      rl__line func = {"", 0}, src = {"", 0};
-      rl__next_line(&it, &func);
-      rl__next_line(&it, &src);
-      if (rl__store(order[k], func, src) < 0)
-        return -ENOMEM;
-      order[k++]->done = 1;
-    }
+  while (k < n) {
+    rl__sym_pair pairs[16];
+    int np = rl__next_answer(s, &it, pairs, 16);
+    if (np < 0)
+      break;
+    int pick = 0;
+    while (pick + 1 < np && rl__starts_with(pairs[pick].src, "/usr/"))
+      pick++;
+    if (np > 0 && rl__store(order[k], pairs[pick].func, pairs[pick].src) < 0)
+      return -ENOMEM;
+    order[k++]->done = 1;
   }
   /* Whatever got no answer is settled as unknown, not asked again. */
   for (; k < n; k++)

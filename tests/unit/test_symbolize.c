@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -196,12 +197,80 @@ static void nothing_to_do(void **state) {
   (void)state;
 }
 
+/* Writes an executable script `name` in the scratch folder that answers
+ * request 0x10 with answer10 and 0x20 with answer20; returns its path. */
+static char *fake_tool(const char *name, const char *answer10, const char *answer20) {
+  char *path = rl_xasprintf("%s/%s", scratch, name);
+  char *script = rl_xasprintf("#!/bin/sh\n"
+                              "while read -r a; do case $a in\n"
+                              "  0x10) printf '%s' ;;\n"
+                              "  0x20) printf '%s' ;;\n"
+                              "esac; done\n",
+                              answer10, answer20);
+  FILE *f = fopen(path, "w");
+  assert_non_null(f);
+  fputs(script, f);
+  fclose(f);
+  assert_int_equal(chmod(path, 0755), 0);
+  free(script);
+  return path;
+}
+
+/* A finding with one stack in module "prog": 0x10, then a return address
+ * 0x21 (looked up as 0x20). */
+static void one_stack(rl_findings *l) {
+  memset(l, 0, sizeof *l);
+  rl_location *loc = rl_finding_add_location(rl_findings_add(l, RL_FINDING_DATA_RACE));
+  for (int i = 0; i < 2; i++) {
+    rl_frame *fr = rl_stack_push(&loc->stack);
+    fr->module = rl_xstrdup("prog");
+    fr->offset = i ? 0x21 : 0x10;
+  }
+}
+
+/* Canned tool output: inlined frames from a system header give way to the
+ * learner's line; addr2line's discriminators are dropped. */
+static void tool_output(void **state) {
+  static const struct {
+    const char *name, *answer10, *answer20;
+  } tools[] = {
+      {"fake-llvm-symbolizer",
+       "__memcpy_chk_inline\\n/usr/include/x86_64-linux-gnu/bits/string_fortified.h:29:10\\n"
+       "copy_name\\n/lab/a.c:12:3\\nmain\\n/lab/a.c:30:5\\n\\n",
+       "main\\n/lab/a.c:31:7\\n\\n"},
+      {"fake-addr2line",
+       "0x0000000000000010\\n__memcpy_chk_inline\\n/usr/include/x/bits/string_fortified.h:29\\n"
+       "copy_name\\n/lab/a.c:12 (discriminator 2)\\n",
+       "0x0000000000000020\\nmain\\n/lab/a.c:31\\n"},
+  };
+  for (size_t i = 0; i < 2; i++) {
+    char *tool = fake_tool(tools[i].name, tools[i].answer10, tools[i].answer20);
+    setenv("RL_SYMBOLIZER", tool, 1);
+    rl_symbolizer *s = rl_symbolizer_new();
+    unsetenv("RL_SYMBOLIZER");
+    rl_findings l;
+    one_stack(&l);
+    assert_int_equal(rl_symbolize_findings(s, "/somewhere/prog", &l), 2);
+    const rl_stack *st = &l.items[0].locations[0].stack;
+    assert_string_equal(st->frames[0].function, "copy_name");
+    assert_string_equal(st->frames[0].file, "/lab/a.c");
+    assert_int_equal(st->frames[0].line, 12);
+    assert_string_equal(st->frames[1].function, "main");
+    assert_int_equal(st->frames[1].line, 31);
+    rl_symbolizer_free(s);
+    rl_findings_free(&l);
+    free(tool);
+  }
+  (void)state;
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test_prestate(matches_tsan, "cc"),
       cmocka_unit_test_prestate(matches_tsan, "clang"),
       cmocka_unit_test(global_name_and_addr2line),
       cmocka_unit_test(nothing_to_do),
+      cmocka_unit_test(tool_output),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
