@@ -16,19 +16,26 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sched.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <linux/audit.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
 /* The per-run cgroup slots of rl__sandbox_run.cg. */
 enum { RL__CG_PIDS, RL__CG_MEMORY, RL__CG_CPUACCT, RL__CG_KILL, RL__CG_N };
@@ -172,6 +179,62 @@ static void rl__cg_sweep_stale(const char *root) {
 }
 
 /* ------------------------------------------------------------------------ */
+/* seccomp                                                                   */
+/* ------------------------------------------------------------------------ */
+
+#if defined(__x86_64__)
+#define RL__SECCOMP_ARCH AUDIT_ARCH_X86_64
+#define RL__DENY(err) BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (err))
+#define RL__NR(name, err)                                                      \
+  BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_##name, 0, 1), RL__DENY(err)
+
+/* Denies, with an errno the program can handle, what the namespaces leave
+ * open (shared/research/sandbox.md 2.5: AF_VSOCK reaches the host even
+ * from a new network namespace). ptrace and personality stay: LSan and
+ * TSan need them. Everything else is allowed. */
+static struct sock_filter rl__filter[] = {
+    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, arch)),
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, RL__SECCOMP_ARCH, 1, 0),
+    RL__DENY(ENOSYS), /* i386 calls through int 0x80 */
+    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+    BPF_JUMP(BPF_JMP | BPF_JGE | BPF_K, 0x40000000, 0, 1), /* x32 ABI */
+    RL__DENY(ENOSYS),
+    RL__NR(io_uring_setup, ENOSYS),
+    RL__NR(io_uring_enter, ENOSYS),
+    RL__NR(io_uring_register, ENOSYS),
+    RL__NR(keyctl, ENOSYS),
+    RL__NR(add_key, ENOSYS),
+    RL__NR(request_key, ENOSYS),
+    RL__NR(unshare, EPERM),
+    RL__NR(setns, EPERM),
+    RL__NR(mount, EPERM),
+    RL__NR(umount2, EPERM),
+    RL__NR(pivot_root, EPERM),
+    RL__NR(open_tree, EPERM),
+    RL__NR(move_mount, EPERM),
+    RL__NR(fsopen, EPERM),
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_socket, 0, 3),
+    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])),
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_VSOCK, 0, 1),
+    RL__DENY(EAFNOSUPPORT),
+    BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+};
+
+/* Loads the filter; needs no_new_privs or CAP_SYS_ADMIN. Async-signal-safe. */
+static int rl__seccomp_load(void) {
+  struct sock_fprog prog = {
+      .len = (unsigned short)(sizeof rl__filter / sizeof *rl__filter),
+      .filter = rl__filter};
+  return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog, 0, 0);
+}
+#else
+static int rl__seccomp_load(void) {
+  errno = ENOSYS;
+  return -1;
+}
+#endif
+
+/* ------------------------------------------------------------------------ */
 /* Probe                                                                     */
 /* ------------------------------------------------------------------------ */
 
@@ -197,13 +260,14 @@ static void rl__probe_hierarchy(char *root, const char *mount,
   }
 }
 
-/* Tries, in a child, the namespace calls rl__sandbox_child makes. */
-static int rl__probe_ns(int flags, int with_mounts) {
+/* Tries, in a child, the calls rl__sandbox_child makes: unshare(flags),
+ * the new root, the seccomp filter (which must then refuse unshare). */
+static int rl__probe_child(int flags, int with_mounts, int with_seccomp) {
   pid_t pid = fork();
   if (pid < 0)
     return 0;
   if (pid == 0) {
-    if (unshare(flags) < 0)
+    if (flags && unshare(flags) < 0)
       _exit(1);
     if (with_mounts &&
         (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0 ||
@@ -212,6 +276,9 @@ static int rl__probe_ns(int flags, int with_mounts) {
          mkdir(RL__NEWROOT "/" RL__OLDROOT, 0700) < 0 ||
          chdir(RL__NEWROOT) < 0 ||
          syscall(SYS_pivot_root, ".", RL__OLDROOT) < 0))
+      _exit(1);
+    if (with_seccomp && (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+                         rl__seccomp_load() < 0 || unshare(CLONE_NEWNET) == 0))
       _exit(1);
     _exit(0);
   }
@@ -232,8 +299,9 @@ int rl_sandbox_probe(rl_sandbox_caps *caps) {
   rl__probe_hierarchy(caps->kill_root, "/sys/fs/cgroup/unified", "cgroup.kill");
   if (!caps->kill_root[0]) /* a pure cgroup2 machine */
     rl__probe_hierarchy(caps->kill_root, "/sys/fs/cgroup", "cgroup.kill");
-  caps->netns = rl__probe_ns(CLONE_NEWNET, 0);
-  caps->mountns = rl__probe_ns(CLONE_NEWNS, 1);
+  caps->netns = rl__probe_child(CLONE_NEWNET, 0, 0);
+  caps->mountns = rl__probe_child(CLONE_NEWNS, 1, 0);
+  caps->seccomp = rl__probe_child(0, 0, 1);
   caps->setuid = geteuid() == 0;
   return 0;
 }
@@ -244,6 +312,7 @@ void rl_sandbox_init(rl_sandbox *sb, const rl_sandbox_caps *caps) {
   sb->memory_bytes = 512LL << 20;
   sb->pids_max = 64;
   sb->scratch_bytes = 64LL << 20;
+  sb->file_bytes = 64LL << 20;
   sb->uid_base = 600000;
   sb->uid_count = 1000;
 }
@@ -259,52 +328,83 @@ static void rl__cat(char *buf, size_t size, size_t *len, const char *s) {
     *len += (size_t)n < size - *len ? (size_t)n : size - *len - 1;
 }
 
-/* Everything the run would lack, as flags; 0 = fully protected. */
-static int rl__missing(const rl_sandbox *sb, int i) {
+/* The protections a sandbox can give, in the order they are described. */
+#define RL__PROTECTIONS(XX)                                                    \
+  XX(NETNS, "netns")                                                           \
+  XX(MOUNTNS, "mountns")                                                       \
+  XX(UID, "uid")                                                               \
+  XX(SECCOMP, "seccomp")                                                       \
+  XX(PIDS, "pids")                                                             \
+  XX(MEMORY, "memory")                                                         \
+  XX(FSIZE, "fsize")                                                           \
+  XX(CPUACCT, "cpuacct")                                                       \
+  XX(KILL, "kill")
+
+#define RL__PROT_ENUM(id, name) RL__P_##id,
+#define RL__PROT_NAME(id, name) name,
+enum rl__prot { RL__PROTECTIONS(RL__PROT_ENUM) RL__NPROT };
+static const char *const rl__prot_names[] = {RL__PROTECTIONS(RL__PROT_NAME)};
+
+/* Whether runs in sb go without protection p (unavailable or disabled). */
+static int rl__lacks(const rl_sandbox *sb, enum rl__prot p) {
   const rl_sandbox_caps *c = &sb->caps;
-  switch (i) {
-  case 0: return !c->netns;
-  case 1: return !c->mountns;
-  case 2: return !c->setuid || !sb->uid_count || !sb->uid_base;
-  case 3: return !c->pids_root[0] || sb->pids_max <= 0;
-  case 4: return !c->memory_root[0] || sb->memory_bytes <= 0;
-  case 5: return !c->cpuacct_root[0];
-  case 6: return !c->kill_root[0];
+  switch (p) {
+  case RL__P_NETNS: return !c->netns;
+  case RL__P_MOUNTNS: return !c->mountns;
+  case RL__P_UID: return !c->setuid || !sb->uid_count || !sb->uid_base;
+  case RL__P_SECCOMP: return !c->seccomp;
+  case RL__P_PIDS: return !c->pids_root[0] || sb->pids_max <= 0;
+  case RL__P_MEMORY: return !c->memory_root[0] || sb->memory_bytes <= 0;
+  case RL__P_FSIZE: return sb->file_bytes <= 0;
+  case RL__P_CPUACCT: return !c->cpuacct_root[0];
+  case RL__P_KILL: return !c->kill_root[0];
+  case RL__NPROT: break;
   }
-  return 0;
+  return 1;
 }
 
-static const char *const rl__prot_names[] = {
-    "netns", "mountns", "uid", "pids", "memory", "cpuacct", "kill"};
-#define RL__NPROT ((int)(sizeof rl__prot_names / sizeof *rl__prot_names))
+/* How an active protection is shown: its name, with its limit if it has one. */
+static void rl__detail(const rl_sandbox *sb, enum rl__prot p, char *item,
+                       size_t size) {
+  switch (p) {
+  case RL__P_UID:
+    snprintf(item, size, "uid=%ld+%u ", (long)sb->uid_base, sb->uid_count);
+    return;
+  case RL__P_PIDS:
+    snprintf(item, size, "pids=%d ", sb->pids_max);
+    return;
+  case RL__P_MEMORY:
+    snprintf(item, size, "memory=%lldM ", sb->memory_bytes >> 20);
+    return;
+  case RL__P_FSIZE:
+    snprintf(item, size, "fsize=%lldM ", sb->file_bytes >> 20);
+    return;
+  case RL__P_NETNS: case RL__P_MOUNTNS: case RL__P_SECCOMP:
+  case RL__P_CPUACCT: case RL__P_KILL: case RL__NPROT:
+    break;
+  }
+  snprintf(item, size, "%s ", rl__prot_names[p]);
+}
 
 const char *rl_sandbox_describe(const rl_sandbox *sb, char *buf,
                                 size_t size) {
   size_t len = 0;
   char item[64];
   buf[0] = '\0';
-  for (int i = 0; i < RL__NPROT; i++) {
-    if (rl__missing(sb, i))
+  for (int p = 0; p < RL__NPROT; p++) {
+    if (rl__lacks(sb, (enum rl__prot)p))
       continue;
-    if (i == 2)
-      snprintf(item, sizeof item, "uid=%ld+%u ", (long)sb->uid_base,
-               sb->uid_count);
-    else if (i == 3)
-      snprintf(item, sizeof item, "pids=%d ", sb->pids_max);
-    else if (i == 4)
-      snprintf(item, sizeof item, "memory=%lldM ", sb->memory_bytes >> 20);
-    else
-      snprintf(item, sizeof item, "%s ", rl__prot_names[i]);
+    rl__detail(sb, (enum rl__prot)p, item, sizeof item);
     rl__cat(buf, size, &len, item);
   }
   rl__cat(buf, size, &len, "pgroup core=0; missing:");
   int none = 1;
-  for (int i = 0; i < RL__NPROT; i++) {
-    if (!rl__missing(sb, i))
+  for (int p = 0; p < RL__NPROT; p++) {
+    if (!rl__lacks(sb, (enum rl__prot)p))
       continue;
     none = 0;
     rl__cat(buf, size, &len, " ");
-    rl__cat(buf, size, &len, rl__prot_names[i]);
+    rl__cat(buf, size, &len, rl__prot_names[p]);
   }
   if (none)
     rl__cat(buf, size, &len, " none");
@@ -312,8 +412,8 @@ const char *rl_sandbox_describe(const rl_sandbox *sb, char *buf,
 }
 
 int rl_sandbox_complete(const rl_sandbox *sb) {
-  for (int i = 0; i < RL__NPROT; i++)
-    if (rl__missing(sb, i))
+  for (int p = 0; p < RL__NPROT; p++)
+    if (rl__lacks(sb, (enum rl__prot)p))
       return 0;
   return 1;
 }
@@ -561,6 +661,9 @@ int rl__sandbox_child(const rl__sandbox_run *run) {
     return -1;
   if (sb->caps.mountns && rl__build_root(run) < 0)
     return -1;
+  struct rlimit fsize = {(rlim_t)sb->file_bytes, (rlim_t)sb->file_bytes};
+  if (sb->file_bytes > 0 && setrlimit(RLIMIT_FSIZE, &fsize) < 0)
+    return -1;
   if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
     return -1;
   /* Raw syscalls: glibc's set*id broadcast to threads is not meant for a
@@ -569,6 +672,9 @@ int rl__sandbox_child(const rl__sandbox_run *run) {
       (syscall(SYS_setgroups, 0, NULL) < 0 ||
        syscall(SYS_setresgid, run->uid, run->uid, run->uid) < 0 ||
        syscall(SYS_setresuid, run->uid, run->uid, run->uid) < 0))
+    return -1;
+  /* Last: the filter forbids the mount calls made above. */
+  if (sb->caps.seccomp && rl__seccomp_load() < 0)
     return -1;
   return 0;
 }

@@ -13,10 +13,15 @@
  * - an unprivileged uid of its own per run (root in the sandbox could reach
  *   the host through /proc/1/root; a shared uid would let one submission
  *   kill(-1) another's runs); /proc shows only the run's own processes;
+ * - a seccomp filter against what namespaces do not cover: AF_VSOCK sockets
+ *   (a way out of the VM), io_uring, kernel keyrings, new namespaces and
+ *   mounts, x32 and 32-bit system calls;
  * - pids cgroup (fork bombs), memory cgroup (works with TSan and ASan, unlike
  *   RLIMIT_AS; an OOM kill is reported as memory_limited), cpuacct (CPU time
  *   of the whole tree), and a cgroup2 directory whose cgroup.kill ends every
  *   descendant, including those that left the process group;
+ * - RLIMIT_FSIZE, so rw_path cannot fill the disk with one file (many files
+ *   remain possible: bound them with the run's time, or a quota);
  * - always, from supervise.c: process group, RLIMIT_CORE 0, RLIMIT_CPU,
  *   wall timeout, output caps.
  * There is no pid namespace: the cgroup finds every descendant instead, and
@@ -43,6 +48,7 @@ typedef struct {
   int netns;   /* unshare(CLONE_NEWNET) */
   int mountns; /* unshare(CLONE_NEWNS), tmpfs, bind mounts, pivot_root */
   int setuid;  /* we are root and can switch to an unprivileged uid */
+  int seccomp; /* a seccomp filter loads (x86-64 only: the filter knows its numbers) */
   char pids_root[RL_SANDBOX_PATH_MAX];    /* v1 pids hierarchy dir we can create cgroups in, "" = none */
   char memory_root[RL_SANDBOX_PATH_MAX];  /* v1 memory hierarchy dir, "" = none */
   char cpuacct_root[RL_SANDBOX_PATH_MAX]; /* v1 cpuacct hierarchy dir, "" = none */
@@ -55,6 +61,9 @@ struct rl_sandbox {
   int pids_max;                /* tasks (processes and threads) in the cgroup; 0 = none.
                                   TSan needs one more than the program's own threads */
   long long scratch_bytes;     /* size of the private tmpfs on /tmp */
+  long long file_bytes;        /* RLIMIT_FSIZE: largest file the run may write
+                                  (SIGXFSZ past it); rw_path is on the host's disk.
+                                  Leave room for sanitizer logs; 0 = none */
   const char *const *ro_paths; /* NULL-terminated host paths made visible read-only at
                                   the same place (the binary, its sources) */
   const char *rw_path;         /* one host directory visible read-write at the same
@@ -75,7 +84,7 @@ struct rl_sandbox {
 int rl_sandbox_probe(rl_sandbox_caps *caps);
 
 /* Fills *sb with the probe's answer and the defaults: 512 MiB memory, 64
- * tasks, 64 MiB scratch, uids 600000-600999 (no user has them), no extra
+ * tasks, 64 MiB scratch, 64 MiB files, uids 600000-600999 (no user has them), no extra
  * paths. The caller may then change the limits and paths. Two racelab
  * processes grading at once should use different uid ranges. */
 void rl_sandbox_init(rl_sandbox *sb, const rl_sandbox_caps *caps);

@@ -35,7 +35,7 @@ static int have_tsan; /* the TSan memory hog compiled */
 static int setup(void **state) {
   static const char *const names[] = {"forkbomb", "memhog", "connect",
                                       "readfile", "daemon", "spin",
-                                      "kill_all", NULL};
+                                      "kill_all", "escape", NULL};
   if (hostile_mkdir() < 0)
     return -1;
   for (int i = 0; names[i]; i++)
@@ -97,9 +97,9 @@ static void test_describe_names_every_protection(void **state) {
   sb.memory_bytes = 64LL << 20;
   char desc[256];
   rl_sandbox_describe(&sb, desc, sizeof desc);
-  assert_string_equal(desc, "netns mountns uid=600000+1000 pids=32 "
-                            "memory=64M cpuacct kill pgroup core=0; missing: "
-                            "none");
+  assert_string_equal(desc, "netns mountns uid=600000+1000 seccomp pids=32 "
+                            "memory=64M fsize=64M cpuacct kill pgroup core=0; "
+                            "missing: none");
   sb.memory_bytes = 0;
   assert_false(rl_sandbox_complete(&sb));
   assert_non_null(strstr(rl_sandbox_describe(&sb, desc, sizeof desc),
@@ -243,6 +243,28 @@ static void test_secrets_and_grader_files_hidden(void **state) {
   assert_nothing_left();
 }
 
+/* Ways out that the namespaces alone do not close are refused; the same
+ * calls succeed unsandboxed, so the fixture is not simply broken. */
+static void test_escapes_refused(void **state) {
+  char *const argv[] = {hostile_bin("escape"), NULL};
+  rl_run_result res;
+  rl_sandbox sb;
+  sandbox_for_tests(&sb);
+  sandboxed(&sb, argv, 5000, &res);
+  assert_true(res.exited);
+  assert_int_equal(res.exit_code, 0);
+  assert_null(strstr(res.out, "ALLOWED"));
+  assert_non_null(strstr(res.out, "vsock: Address family not supported"));
+  rl_run_result_free(&res);
+
+  rl_run_spec spec = {.argv = argv, .envp = hostile_env, .timeout_ms = 5000,
+                      .output_cap = 4096};
+  assert_int_equal(rl_supervise(&spec, &res), 0);
+  assert_non_null(strstr(res.out, "userns: ALLOWED"));
+  rl_run_result_free(&res);
+  assert_nothing_left();
+}
+
 /* The compiler is untrusted too: an #include of a secret must not echo it
  * into a diagnostic, and a normal build writes only where it may. */
 static void test_compile_step_sandboxed(void **state) {
@@ -380,6 +402,7 @@ int main(void) {
       cmocka_unit_test(test_tsan_memory_hog_stopped_by_memcg),
       cmocka_unit_test(test_no_network),
       cmocka_unit_test(test_secrets_and_grader_files_hidden),
+      cmocka_unit_test(test_escapes_refused),
       cmocka_unit_test(test_compile_step_sandboxed),
       cmocka_unit_test(test_parallel_runs_do_not_interfere),
       cmocka_unit_test(test_kill_all_spares_other_runs),
