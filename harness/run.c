@@ -124,9 +124,21 @@ static void judge_ending(const rl_run_config *cfg, const rl_run_result *res, con
     return;
   }
   if (res->timed_out) {
-    if (!run_has(f, RL_FINDING_DEADLOCK) && !run_has(f, RL_FINDING_HANG))
+    if (run_has(f, RL_FINDING_DEADLOCK) || run_has(f, RL_FINDING_HANG)) return;
+    /* No dump explained it. A program that burned little CPU while it was
+     * stuck was blocked (a pipe nobody closes, a wait nobody ends): a hang.
+     * One that kept a core busy loops. */
+    if (res->cpu_ms * 4 < res->wall_ms)
+      add_simple(f, RL_FINDING_HANG,
+                 rl_xasprintf("the program stopped making progress: blocked for %d s, using almost no CPU "
+                              "(%ld ms), until it was stopped",
+                              cfg->timeout_ms / 1000, res->cpu_ms),
+                 NULL);
+    else
       add_simple(f, RL_FINDING_TIMEOUT,
-                 rl_xasprintf("the run did not finish within %d s and was stopped", cfg->timeout_ms / 1000), NULL);
+                 rl_xasprintf("the program kept running (%ld ms of CPU) and did not finish within %d s", res->cpu_ms,
+                              cfg->timeout_ms / 1000),
+                 NULL);
     return;
   }
   if (res->output_limited && res->out_total > 64 * OUTPUT_CAP) {
