@@ -27,7 +27,7 @@
  *             | "and:" FRAMES                      (destroy of a locked mutex)
  *             | "Thread " TID [" '" NAME "'"] " (tid=N, running|finished)"
  *                 " created by " WHO " at:" FRAMES
- *             | "The signal is caused by a " ... [FRAMES]   (deadly signal:
+ *             | "The signal is caused by a " ... [FRAMES]   (after "ERROR:",
  *             | "Hint: " ... [FRAMES]                   the report's own stack)
  *             | any other line ending in ":" FRAMES    (frames dropped)
  *   WHO      := "main thread" | "thread T" N
@@ -368,9 +368,11 @@ static char *rl__summary(const rl__tsan_block *b, rl__line title) {
   return rl__strndup(title.s, title.len);
 }
 
-/* Parses one report whose header line is t (TITLE at title); the cursor is
- * just past the header. Returns 0 or -ENOMEM. */
-static int rl__tsan_report(rl__lines *it, rl__line title, rl_findings *out) {
+/* Parses one report with this TITLE; the cursor is just past the header,
+ * which was an "ERROR:" (a deadly signal) if deadly is set. Returns 0 or
+ * -ENOMEM. */
+static int rl__tsan_report(rl__lines *it, rl__line title, int deadly,
+                           rl_findings *out) {
   /* Drop " (pid=N)", " (pc 0x..." and addresses, and what follows. */
   static const char *const cuts[] = {" (pid=", " (pc ", " 0x"};
   for (size_t i = 0; i < sizeof cuts / sizeof *cuts; i++) {
@@ -435,9 +437,10 @@ static int rl__tsan_report(rl__lines *it, rl__line title, rl_findings *out) {
         b.also = f->nlocations;
         target = &loc->stack;
       }
-    } else if (rl__starts_with(t, "The signal is caused by") ||
-               rl__starts_with(t, "Hint: ")) {
-      /* A deadly signal: its stack follows these lines. */
+    } else if (deadly && (rl__starts_with(t, "The signal is caused by") ||
+                          rl__starts_with(t, "Hint: "))) {
+      /* A deadly signal: its stack follows these lines. (A lock-order
+       * report may have a "Hint:" too, about second_deadlock_stack.) */
       rl_location *loc = rl__own_location(&b);
       if (loc && !loc->stack.count)
         target = &loc->stack;
@@ -473,14 +476,12 @@ int rl_report_tsan_parse(const char *text, size_t len, rl_findings *out) {
   int n = 0;
   while (rl__next_line(&it, &line)) {
     rl__line t = rl__trim(line);
-    rl__line title;
-    if (rl__starts_with(t, "WARNING: ThreadSanitizer: "))
-      title = (rl__line){t.s + 26, t.len - 26};
-    else if (rl__starts_with(t, "ERROR: ThreadSanitizer: "))
-      title = (rl__line){t.s + 24, t.len - 24};
-    else
+    int deadly = rl__starts_with(t, "ERROR: ThreadSanitizer: ");
+    size_t skip = deadly ? 24 : 26;
+    if (!deadly && !rl__starts_with(t, "WARNING: ThreadSanitizer: "))
       continue;
-    int r = rl__tsan_report(&it, title, out);
+    rl__line title = {t.s + skip, t.len - skip};
+    int r = rl__tsan_report(&it, title, deadly, out);
     if (r < 0)
       return r;
     n++;

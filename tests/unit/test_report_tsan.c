@@ -180,6 +180,27 @@ static void lock_order_two(void **state) {
   (void)state;
 }
 
+/* Without second_deadlock_stack: one location per edge, and a "Hint:"
+ * line that must not be mistaken for anything. */
+static void lock_order_one_stack_per_edge(void **state) {
+  static const char *const logs[] = {"lock_order.nosecond.gcc.sym0",
+                                     "lock_order.nosecond.clang.sym1"};
+  for (size_t i = 0; i < 2; i++) {
+    rl_findings l;
+    parse_log(logs[i], &l, 1);
+    rl_finding *f = &l.items[0];
+    assert_int_equal(f->kind, RL_FINDING_LOCK_ORDER_INVERSION);
+    assert_int_equal(f->nlocations, 2);
+    assert_string_equal(f->locations[0].role, "holds M0, takes M1");
+    assert_int_equal(f->locations[0].thread, 1);
+    assert_string_equal(f->locations[1].role, "holds M1, takes M0");
+    assert_int_equal(f->locations[1].thread, 2);
+    assert_int_equal(f->nthreads, 2);
+    rl_findings_free(&l);
+  }
+  (void)state;
+}
+
 static void lock_cycle_three(void **state) {
   static const char *const logs[] = {"lock_cycle3.gcc.sym0", "lock_cycle3.clang.sym1"};
   for (size_t i = 0; i < 2; i++) {
@@ -401,7 +422,8 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(counter_race_gcc),     cmocka_unit_test(counter_race_clang),
       cmocka_unit_test(counter_race_symbolized), cmocka_unit_test(heap_race_with_lock),
-      cmocka_unit_test(stack_race),           cmocka_unit_test(lock_order_two),       cmocka_unit_test(lock_cycle_three),
+      cmocka_unit_test(stack_race),           cmocka_unit_test(lock_order_two),       cmocka_unit_test(lock_order_one_stack_per_edge),
+      cmocka_unit_test(lock_cycle_three),
       cmocka_unit_test(thread_leak),          cmocka_unit_test(unlock_unlocked),
       cmocka_unit_test(destroy_locked),       cmocka_unit_test(use_after_free),       cmocka_unit_test(several_reports),
       cmocka_unit_test(truncated),            cmocka_unit_test(segv),

@@ -21,9 +21,10 @@ wanted() {
 }
 only="$*"
 
-# record SAN CC PROG: build PROG with CC and sanitizer SAN, run it twice.
+# record SAN CC PROG [TAG EXTRA]: build PROG with CC and sanitizer SAN, run
+# it with symbolize=0 and =1; TAG names a variant run with EXTRA options.
 record() {
-  san=$1 cc=$2 prog=$3
+  san=$1 cc=$2 prog=$3 tag=${4:-} extra=${5:-}
   mkdir -p "$work/$cc"
   bin="$work/$cc/$prog"
   "$cc" -g -O1 -fno-omit-frame-pointer -fsanitize="$san" -pthread \
@@ -31,9 +32,9 @@ record() {
   for sym in 0 1; do
     rm -f "$work/log".*
     if [ "$san" = thread ]; then
-      TSAN_OPTIONS="symbolize=$sym:log_path=$work/log:detect_deadlocks=1:second_deadlock_stack=1:halt_on_error=0:history_size=4" \
+      TSAN_OPTIONS="symbolize=$sym:log_path=$work/log:detect_deadlocks=1:second_deadlock_stack=1:halt_on_error=0:history_size=4$extra" \
         "$bin" >/dev/null 2>&1
-      out="$data/tsan/$prog.$cc.sym$sym.log"
+      out="$data/tsan/$prog$tag.$cc.sym$sym.log"
     else
       ASAN_OPTIONS="symbolize=$sym:log_path=$work/log:detect_leaks=1" \
         "$bin" >/dev/null 2>&1
@@ -46,5 +47,7 @@ record() {
 
 for cc in gcc clang; do
   for p in $tsan_progs; do wanted "$p" && record thread "$cc" "$p"; done
+  # Without second_deadlock_stack TSan prints a "Hint:" line instead.
+  wanted lock_order && record thread "$cc" lock_order .nosecond :second_deadlock_stack=0
   for p in $asan_progs; do wanted "$p" && record address "$cc" "$p"; done
 done
