@@ -12,7 +12,8 @@
  *   section := ("READ"|"WRITE") " of size N at 0xADDR thread T" N ... FRAMES
  *            | "0xADDR is located N bytes " ("inside of"|"to the left of"
  *                |"to the right of") " N-byte region [...)"
- *            | "0xADDR is located N bytes ... of global variable '" NAME "'" ...
+ *            | "0xADDR is located N bytes ... of global variable '" NAME "'"
+ *                " defined in '" FILE:LINE:COL "'" ...
  *            | "Address 0xADDR is located in stack of thread T" N ... FRAMES
  *            | "[A, B) '" NAME "'" ... "<== Memory access" ...
  *            | "freed by thread T" N " here:" FRAMES
@@ -96,7 +97,7 @@ static void rl__copy_token(rl__line t, const char *from, const char *stop,
  * global-variable and stack forms: what the memory is. */
 static void rl__located(rl__asan_block *b, rl__line t, rl_stack **target) {
   const char *end = t.s + t.len;
-  const char *p = rl__find(t, " is located ");
+  const char *p;
   if ((p = rl__find(t, "located in stack of "))) {
     int tid = rl__parse_thread(p, end);
     rl__set(b, &b->f->object, rl__fmt("a local variable of T%d", tid));
@@ -111,12 +112,19 @@ static void rl__located(rl__asan_block *b, rl__line t, rl_stack **target) {
     snprintf(b->where, sizeof b->where,
              dist == 0 ? " just past its end" : " %ld bytes past its end", dist);
   else if (rl__find(t, "to the left of"))
-    snprintf(b->where, sizeof b->where, " %ld bytes before its start", dist + 1);
+    snprintf(b->where, sizeof b->where, " %ld bytes before its start", dist);
   const char *q;
   if ((q = rl__find(t, "global variable '"))) {
     char name[128];
     rl__copy_token(t, q, "'", name, sizeof name);
     rl__set(b, &b->f->object, rl__fmt("global `%s`", name));
+    /* "defined in 'FILE:LINE:COL'": where the global is, as one frame. */
+    const char *def = rl__find(t, "defined in '");
+    const char *close = def ? memchr(def, '\'', (size_t)(end - def)) : NULL;
+    rl_frame *fr = close ? rl_stack_push(&b->f->object_origin) : NULL;
+    if (close && (!fr || !(fr->function = rl__strndup(name, strlen(name))) ||
+                  rl__parse_source(def, close, fr) < 0))
+      b->oom = 1;
   } else if ((q = rl__find(t, " bytes inside of ")) || (q = rl__find(t, " of "))) {
     long size = rl__parse_num(&q, end);
     if (size >= 0 && rl__find(t, "-byte region"))

@@ -168,6 +168,26 @@ static void segv_in_thread(void **state) {
   (void)state;
 }
 
+static void global_overflow(void **state) {
+  static const char *const logs[] = {"global_overflow.gcc.sym0", "global_overflow.clang.sym0",
+                                     "global_overflow.clang.sym1"};
+  for (size_t i = 0; i < 3; i++) {
+    rl_findings l;
+    parse_log(logs[i], &l, 1);
+    rl_finding *f = &l.items[0];
+    assert_string_equal(f->detail, "global-buffer-overflow");
+    assert_string_equal(f->object, "global `table`");
+    assert_string_equal(f->locations[0].role, "reads 4 bytes just past its end");
+    /* Where the global is defined, even unsymbolized: ASan knows it. */
+    assert_int_equal(f->object_origin.count, 1);
+    assert_string_equal(f->object_origin.frames[0].function, "table");
+    assert_string_equal(base(f->object_origin.frames[0].file), "global_overflow.c");
+    assert_int_equal(f->object_origin.frames[0].line, 4);
+    rl_findings_free(&l);
+  }
+  (void)state;
+}
+
 static void stack_use_after_scope(void **state) {
   static const char *const logs[] = {"stack_scope.gcc.sym0", "stack_scope.gcc.sym1"};
   for (size_t i = 0; i < 2; i++) {
@@ -243,6 +263,7 @@ int main(void) {
       cmocka_unit_test(heap_overflow),
       cmocka_unit_test(double_free),
       cmocka_unit_test(segv_in_thread),
+      cmocka_unit_test(global_overflow),
       cmocka_unit_test(stack_use_after_scope),
       cmocka_unit_test(leaks_are_not_findings),
       cmocka_unit_test(runtime_errors),
