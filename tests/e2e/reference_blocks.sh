@@ -81,10 +81,14 @@ if [ -z "$mode" ]; then
     if [ -n "${RACELAB:-}" ] && [ -x "$RACELAB" ]; then
         probe=$scratch/blocks/probe.c
         printf '#include <stdio.h>\nint main(void) { puts("ok"); return 0; }\n' >"$probe"
-        if timeout 60 "$RACELAB" check "$probe" --format json --runs 1 \
-               >"$scratch/blocks/probe.json" 2>/dev/null &&
-           grep -q '"verdict"' "$scratch/blocks/probe.json"; then
+        timeout 60 "$RACELAB" check "$probe" --format json --runs 1 \
+            >"$scratch/blocks/probe.json" 2>"$scratch/blocks/probe.err"
+        rc=$?
+        if [ $rc -eq 0 ] && grep -q '"verdict"' "$scratch/blocks/probe.json"; then
             mode=racelab
+        else
+            echo "reference_blocks: '$RACELAB check' failed a probe (exit $rc): checking with TSan directly"
+            sed -n '1,5p' "$scratch/blocks/probe.err" | sed 's/^/    /'
         fi
     fi
 fi
