@@ -29,6 +29,8 @@
 #include <linux/audit.h>
 #include <linux/filter.h>
 #include <linux/seccomp.h>
+#include <net/if.h>
+#include <sys/ioctl.h>
 #include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -50,11 +52,13 @@ enum rl__mount_kind {
   RL__M_SYMLINK, /* symlink dst -> src */
 };
 
-/* Host paths kept in the new root besides /usr: what the dynamic loader and
- * the compiler driver (cc is an /etc/alternatives link) need, no secrets. */
+/* Host paths kept in the new root besides /usr: what the dynamic loader,
+ * the compiler driver (cc is an /etc/alternatives link) and name lookup of
+ * "localhost" need; no secrets. */
 static const char *const rl__etc_keep[] = {
     "/etc/ld.so.cache", "/etc/ld.so.conf", "/etc/ld.so.conf.d",
-    "/etc/alternatives", "/etc/localtime", NULL};
+    "/etc/alternatives", "/etc/localtime", "/etc/hosts",
+    "/etc/nsswitch.conf", NULL};
 /* Top-level names that are links into /usr on merged-/usr systems, or
  * directories to bind read-only on the others. */
 static const char *const rl__top_dirs[] = {"/bin",   "/sbin",  "/lib",
@@ -643,6 +647,25 @@ static int rl__build_root(const rl__sandbox_run *run) {
                MS_REMOUNT | MS_BIND | MS_RDONLY | MS_NOSUID | MS_NODEV, NULL);
 }
 
+/* A new network namespace has only a loopback, and it is down: bring it up
+ * so programs can talk to themselves over 127.0.0.1 (a libuv server and its
+ * client), while the host's listeners stay out of reach. */
+static int rl__loopback_up(void) {
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return -1;
+  struct ifreq ifr;
+  memset(&ifr, 0, sizeof ifr);
+  memcpy(ifr.ifr_name, "lo", 3);
+  int rc = ioctl(fd, SIOCGIFFLAGS, &ifr);
+  if (rc == 0) {
+    ifr.ifr_flags |= IFF_UP;
+    rc = ioctl(fd, SIOCSIFFLAGS, &ifr);
+  }
+  close(fd);
+  return rc;
+}
+
 int rl__sandbox_child(const rl__sandbox_run *run) {
   const rl_sandbox *sb = run->sb;
   /* Join first: moving into a cgroup needs the privileges dropped below. */
@@ -658,6 +681,8 @@ int rl__sandbox_child(const rl__sandbox_run *run) {
   int flags = (sb->caps.netns ? CLONE_NEWNET : 0) |
               (sb->caps.mountns ? CLONE_NEWNS : 0);
   if (flags && unshare(flags) < 0)
+    return -1;
+  if (sb->caps.netns && rl__loopback_up() < 0)
     return -1;
   if (sb->caps.mountns && rl__build_root(run) < 0)
     return -1;

@@ -6,7 +6,8 @@
  *
  * Protections, each used when the one-time probe found it works, otherwise
  * recorded as missing in rl_sandbox_describe() (never silently dropped):
- * - network namespace: no network, not even the host's loopback;
+ * - network namespace: no network, not even the host's loopback (the run
+ *   has a loopback of its own);
  * - mount namespace with a new root: only /usr, a few /etc files, a minimal
  *   /dev, /proc, a size-capped tmpfs on /tmp, and the caller's paths; the
  *   grader's files, /etc/shadow and other submissions are not there;

@@ -23,6 +23,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "sandbox.h"
@@ -52,16 +53,15 @@ static int teardown(void **state) {
 
 /* The common sandbox: the fixtures' folder visible, default limits. */
 static void sandbox_for_tests(rl_sandbox *sb) {
-  static const char *ro[2];
-  ro[0] = hostile_dir;
+  static const char *const ro[] = {hostile_dir, NULL};
   rl_sandbox_init(sb, &caps);
   sb->ro_paths = ro;
 }
 
-/* How many per-run cgroups of this process exist in one hierarchy. */
-static int our_cgroups(const char *root) {
+/* How many per-run cgroups of racelab process pid exist in one hierarchy. */
+static int cgroups_of(const char *root, pid_t pid) {
   char prefix[32];
-  snprintf(prefix, sizeof prefix, "%ld-", (long)getpid());
+  snprintf(prefix, sizeof prefix, "%ld-", (long)pid);
   DIR *d = opendir(root);
   int n = 0;
   struct dirent *e;
@@ -74,10 +74,10 @@ static int our_cgroups(const char *root) {
 
 static void assert_nothing_left(void) {
   assert_int_equal(hostile_alive_settled(), 0);
-  assert_int_equal(our_cgroups(caps.pids_root), 0);
-  assert_int_equal(our_cgroups(caps.memory_root), 0);
-  assert_int_equal(our_cgroups(caps.cpuacct_root), 0);
-  assert_int_equal(our_cgroups(caps.kill_root), 0);
+  assert_int_equal(cgroups_of(caps.pids_root, getpid()), 0);
+  assert_int_equal(cgroups_of(caps.memory_root, getpid()), 0);
+  assert_int_equal(cgroups_of(caps.cpuacct_root, getpid()), 0);
+  assert_int_equal(cgroups_of(caps.kill_root, getpid()), 0);
 }
 
 static void sandboxed(const rl_sandbox *sb, char *const *argv, int timeout_ms,
@@ -382,6 +382,53 @@ static void test_kill_all_spares_other_runs(void **state) {
   assert_nothing_left();
 }
 
+/* racelab itself killed mid-run: the program dies with it (PDEATHSIG),
+ * and what escaped into the cgroup is swept by the next probe. */
+static void test_harness_crash_recovered_by_probe(void **state) {
+  int ready[2];
+  assert_int_equal(pipe(ready), 0);
+  pid_t harness = fork();
+  assert_true(harness >= 0);
+  if (harness == 0) {
+    close(ready[0]);
+    rl_sandbox sb;
+    sandbox_for_tests(&sb);
+    /* The daemon escapes the group; the shell, still running, is main. */
+    char *const argv[] = {"/bin/sh", "-c", "$0; sleep 30", hostile_bin("daemon"),
+                          NULL};
+    rl_run_spec spec = {.argv = argv, .envp = hostile_env,
+                        .timeout_ms = 20000, .output_cap = 1024,
+                        .sandbox = &sb};
+    /* Start it, tell the test, and be killed while supervising. */
+    pid_t self = getpid();
+    if (write(ready[1], &self, sizeof self) < 0)
+      _exit(1);
+    rl_run_result res;
+    rl_supervise(&spec, &res);
+    _exit(0);
+  }
+  close(ready[1]);
+  pid_t got;
+  assert_int_equal(read(ready[0], &got, sizeof got), (ssize_t)sizeof got);
+  close(ready[0]);
+  long t0 = hostile_now_ms();
+  while (hostile_alive() < 1 && hostile_now_ms() - t0 < 5000)
+    usleep(10000);
+  usleep(100000); /* the daemon's parent has exited by now */
+  kill(harness, SIGKILL);
+  waitpid(harness, NULL, 0);
+  usleep(100000);
+  assert_int_equal(hostile_alive(), 1); /* the escaped daemon outlived it */
+  assert_int_equal(cgroups_of(caps.kill_root, harness), 1);
+
+  rl_sandbox_caps again;
+  assert_int_equal(rl_sandbox_probe(&again), 0);
+  assert_int_equal(cgroups_of(caps.kill_root, harness), 0);
+  assert_int_equal(cgroups_of(caps.pids_root, harness), 0);
+  assert_int_equal(cgroups_of(caps.memory_root, harness), 0);
+  assert_nothing_left();
+}
+
 int main(void) {
   alarm(60); /* a test must never hang, even if rl_supervise does */
   assert_int_equal(rl_sandbox_probe(&caps), 0);
@@ -406,6 +453,7 @@ int main(void) {
       cmocka_unit_test(test_compile_step_sandboxed),
       cmocka_unit_test(test_parallel_runs_do_not_interfere),
       cmocka_unit_test(test_kill_all_spares_other_runs),
+      cmocka_unit_test(test_harness_crash_recovered_by_probe),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
