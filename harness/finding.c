@@ -239,19 +239,24 @@ static char *rl__location_key(const rl_location *loc) {
   return rl_xstrdup("-");
 }
 
+static int rl__cmp_str(const void *a, const void *b) {
+  return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
 /* "kind|loc|loc|...". For a data race the two accesses are sorted, so
  * T1-writes/T2-reads and the same race seen the other way round share a
- * key. */
+ * key. A lock cycle is the same cycle whichever edge a report starts from
+ * (TSan starts from the thread that closed it), so all of its locations
+ * are sorted. */
 static char *rl__finding_key(const rl_finding *f) {
   size_t n = f->nlocations;
   char **parts = rl_xcalloc(n ? n : 1, sizeof *parts);
   for (size_t i = 0; i < n; i++)
     parts[i] = rl__location_key(&f->locations[i]);
-  if (f->kind == RL_FINDING_DATA_RACE && n >= 2 && strcmp(parts[0], parts[1]) > 0) {
-    char *t = parts[0];
-    parts[0] = parts[1];
-    parts[1] = t;
-  }
+  if (f->kind == RL_FINDING_DATA_RACE && n >= 2)
+    qsort(parts, 2, sizeof *parts, rl__cmp_str);
+  else if (f->kind == RL_FINDING_LOCK_ORDER_INVERSION)
+    qsort(parts, n, sizeof *parts, rl__cmp_str);
   char *key = rl_xstrdup(rl_finding_kind_name(f->kind));
   for (size_t i = 0; i < n; i++) {
     char *longer = rl_xasprintf("%s|%s", key, parts[i]);

@@ -177,11 +177,35 @@ static void merge(void **state) {
   (void)state;
 }
 
+/* A lock cycle through lines a->b and c->d, listed from edge `first`. */
+static void add_cycle(rl_findings *l, int first) {
+  static const int lines[2][2] = {{11, 12}, {21, 22}};
+  rl_finding *f = rl_findings_add(l, RL_FINDING_LOCK_ORDER_INVERSION);
+  for (int e = 0; e < 2; e++)
+    for (int k = 0; k < 2; k++) {
+      rl_location *loc = rl_finding_add_location(f);
+      push(&loc->stack, "prog", 0x100, "take", "/lab/b.c", lines[(first + e) % 2][1 - k]);
+    }
+  rl_finding_locate(f);
+}
+
+static void merge_lock_cycles(void **state) {
+  rl_findings all = {0}, run = {0};
+  add_cycle(&run, 0);
+  add_cycle(&run, 1); /* the same cycle, reported from the other edge */
+  rl_findings_merge(&all, &run);
+  assert_int_equal(all.count, 1);
+  assert_int_equal(all.items[0].count, 2);
+  assert_int_equal(all.items[0].locations[0].line, 12);
+  rl_findings_free(&all);
+  (void)state;
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(kind_table), cmocka_unit_test(building_and_copying),
       cmocka_unit_test(user_frames), cmocka_unit_test(locate),
-      cmocka_unit_test(merge),
+      cmocka_unit_test(merge),      cmocka_unit_test(merge_lock_cycles),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
