@@ -148,7 +148,8 @@ void rl_finding_locate(rl_finding *f);
 
 /* Merge `more` into `into`, deduplicating: two findings are the same when
  * they have the same kind and the same user locations (file:line, in
- * order). A merged finding keeps its first run and seed and sums counts.
+ * order; but a data race's two accesses, and a lock cycle's locations, in
+ * any order). A merged finding keeps its first run and seed and sums counts.
  * Takes ownership of the findings in `more` and leaves it empty. */
 void rl_findings_merge(rl_findings *into, rl_findings *more);
 
