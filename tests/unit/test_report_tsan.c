@@ -147,6 +147,58 @@ static void stack_race(void **state) {
   (void)state;
 }
 
+static void atomic_and_plain(void **state) {
+  static const char *const logs[] = {"atomic_mixed.gcc.sym0", "atomic_mixed.clang.sym0"};
+  for (size_t i = 0; i < 2; i++) {
+    rl_findings l;
+    parse_log(logs[i], &l, 1);
+    rl_finding *f = &l.items[0];
+    assert_int_equal(f->locations[0].thread, 0); /* "by main thread" */
+    assert_string_equal(f->locations[0].role, "reads 4 bytes");
+    assert_int_equal(f->locations[1].thread, 1);
+    assert_string_equal(f->locations[1].role, "atomically writes 4 bytes");
+    rl_findings_free(&l);
+  }
+  /* The clang symbolize=1 run saw the accesses the other way round: once
+   * located, it is still the same race. */
+  rl_findings all = {0}, more;
+  parse_log("atomic_mixed.gcc.sym1", &more, 1);
+  assert_string_equal(more.items[0].locations[0].role, "reads 4 bytes");
+  rl_finding_locate(&more.items[0]);
+  rl_findings_merge(&all, &more);
+  parse_log("atomic_mixed.clang.sym1", &more, 1);
+  assert_string_equal(more.items[0].locations[0].role, "atomically writes 4 bytes");
+  rl_finding_locate(&more.items[0]);
+  rl_findings_merge(&all, &more);
+  assert_int_equal(all.count, 1);
+  assert_int_equal(all.items[0].count, 2);
+  rl_findings_free(&all);
+  (void)state;
+}
+
+/* Several mutexes held, read and write, in the access header. */
+static void held_mutexes(void **state) {
+  static const char text[] =
+      "WARNING: ThreadSanitizer: data race (pid=1)\n"
+      "  Atomic write of size 8 at 0x7b04 by thread T3 (mutexes: write M12, read M7):\n"
+      "    #0 <null> <null> (prog+0x10)\n"
+      "  Previous read of size 8 at 0x7b04 by thread T4 (mutexes: read M7):\n"
+      "    [failed to restore the stack]\n"
+      "SUMMARY: ThreadSanitizer: data race\n";
+  rl_findings l = {0};
+  assert_int_equal(rl_report_tsan_parse(text, sizeof text - 1, &l), 1);
+  rl_finding *f = &l.items[0];
+  assert_string_equal(f->locations[0].role,
+                      "atomically writes 8 bytes while holding M12, M7 (read)");
+  assert_int_equal(f->locations[0].thread, 3);
+  assert_int_equal(f->locations[0].stack.count, 1);
+  assert_string_equal(f->locations[1].role, "reads 8 bytes while holding M7 (read)");
+  assert_int_equal(f->locations[1].stack.count, 0);
+  assert_string_equal(f->summary, "T3 writes and T4 reads the same memory without synchronization");
+  rl_findings_free(&l);
+  (void)state;
+}
+
 static void lock_order_two(void **state) {
   static const char *const logs[] = {"lock_order.gcc.sym0", "lock_order.gcc.sym1",
                                      "lock_order.clang.sym0", "lock_order.clang.sym1"};
@@ -422,7 +474,8 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(counter_race_gcc),     cmocka_unit_test(counter_race_clang),
       cmocka_unit_test(counter_race_symbolized), cmocka_unit_test(heap_race_with_lock),
-      cmocka_unit_test(stack_race),           cmocka_unit_test(lock_order_two),       cmocka_unit_test(lock_order_one_stack_per_edge),
+      cmocka_unit_test(stack_race),           cmocka_unit_test(atomic_and_plain),
+      cmocka_unit_test(held_mutexes),           cmocka_unit_test(lock_order_two),       cmocka_unit_test(lock_order_one_stack_per_edge),
       cmocka_unit_test(lock_cycle_three),
       cmocka_unit_test(thread_leak),          cmocka_unit_test(unlock_unlocked),
       cmocka_unit_test(destroy_locked),       cmocka_unit_test(use_after_free),       cmocka_unit_test(several_reports),
