@@ -87,10 +87,21 @@ static void rl__nap(void) {
 /* cgroup files                                                              */
 /* ------------------------------------------------------------------------ */
 
-/* Writes s to dir/file. Returns 0 or a negative errno. */
+/* dir + "/" + file into path (RL_SANDBOX_PATH_MAX + 32 bytes), cut if
+ * longer. Without snprintf: the child between fork and exec uses it. */
+static void rl__cg_path(char *path, const char *dir, const char *file) {
+  size_t d = strnlen(dir, RL_SANDBOX_PATH_MAX - 1);
+  size_t f = strnlen(file, 30);
+  memcpy(path, dir, d);
+  path[d] = '/';
+  memcpy(path + d + 1, file, f);
+  path[d + 1 + f] = '\0';
+}
+
+/* Writes s to dir/file. Returns 0 or a negative errno. Async-signal-safe. */
 static int rl__cg_write(const char *dir, const char *file, const char *s) {
   char path[RL_SANDBOX_PATH_MAX + 32];
-  snprintf(path, sizeof path, "%s/%s", dir, file);
+  rl__cg_path(path, dir, file);
   int fd = open(path, O_WRONLY | O_CLOEXEC);
   if (fd < 0)
     return -errno;
@@ -104,7 +115,7 @@ static int rl__cg_write(const char *dir, const char *file, const char *s) {
 static ssize_t rl__cg_read(const char *dir, const char *file, char *buf,
                            size_t size) {
   char path[RL_SANDBOX_PATH_MAX + 32];
-  snprintf(path, sizeof path, "%s/%s", dir, file);
+  rl__cg_path(path, dir, file);
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return -errno;
@@ -583,6 +594,8 @@ static int rl__mkdirs(const char *path) {
 static int rl__mkfile(const char *path) {
   char p[RL_SANDBOX_PATH_MAX];
   size_t n = strlen(path);
+  if (n >= sizeof p)
+    return -1;
   memcpy(p, path, n + 1);
   char *slash = strrchr(p, '/');
   if (slash && slash != p) {

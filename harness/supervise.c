@@ -184,6 +184,8 @@ static int rl__sweep(pid_t pgid, const char *token) {
     closedir(d);
     if (!live)
       break;
+    /* Atomic for the whole group, so a forking loop in it cannot outrun us. */
+    killpg(pgid, SIGKILL);
     rl__sleep_ms(2);
   }
   return nseen;

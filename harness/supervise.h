@@ -53,7 +53,9 @@ typedef struct {
   char *err; size_t err_len; size_t err_total;
   long wall_ms, cpu_ms;   /* cpu: main plus the descendants it waited for,
                              or the whole cgroup under a sandbox */
-  int strays_killed;      /* descendants still alive after main exited, killed by us */
+  int strays_killed;      /* descendants still alive after main exited, killed by us
+                             (a sanitizer's llvm-symbolizer counts too, unless
+                             symbolize=0) */
   long pid;               /* the main process, also its process group id (for logs) */
   int memory_limited;     /* sandbox only: the memory cgroup killed a process (OOM) */
   int pids_limited;       /* sandbox only: a fork failed at the pids limit */

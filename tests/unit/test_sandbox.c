@@ -31,7 +31,6 @@
 #include "../fixtures/hostile/hostile.h"
 
 static rl_sandbox_caps caps;
-static int have_tsan; /* the TSan memory hog compiled */
 
 static int setup(void **state) {
   static const char *const names[] = {"forkbomb", "memhog", "connect",
@@ -42,7 +41,10 @@ static int setup(void **state) {
   for (int i = 0; names[i]; i++)
     if (hostile_compile(names[i], names[i], NULL) < 0)
       return -1;
-  have_tsan = hostile_compile("memhog", "memhog_tsan", "-fsanitize=thread") == 0;
+  if (hostile_compile("sanitized", "sanitized_tsan", "-fsanitize=thread") < 0 ||
+      hostile_compile("sanitized", "sanitized_asan", "-fsanitize=address") < 0 ||
+      hostile_compile("memhog", "memhog_tsan", "-fsanitize=thread") < 0)
+    return -1;
   return 0;
 }
 
@@ -175,9 +177,30 @@ static void test_memory_hog_stopped_by_memcg(void **state) {
 
 /* RLIMIT_AS would break TSan at startup; the memory cgroup does not. */
 static void test_tsan_memory_hog_stopped_by_memcg(void **state) {
-  if (!have_tsan)
-    skip();
   check_memory_hog("memhog_tsan", 160, "1024");
+}
+
+/* ---- what racelab is for still works inside ---- */
+
+static void test_sanitizers_report_inside(void **state) {
+  rl_sandbox sb;
+  sandbox_for_tests(&sb);
+  char *const tsan[] = {hostile_bin("sanitized_tsan"), NULL};
+  rl_run_result res;
+  sandboxed(&sb, tsan, 20000, &res);
+  assert_true(res.exited);
+  assert_int_equal(res.exit_code, 66);
+  assert_non_null(strstr(res.err, "WARNING: ThreadSanitizer: data race"));
+  rl_run_result_free(&res);
+
+  char *const asan[] = {hostile_bin("sanitized_asan"), NULL};
+  sandboxed(&sb, asan, 20000, &res);
+  assert_true(res.exited);
+  assert_int_equal(res.exit_code, 1);
+  assert_non_null(strstr(res.err, "ERROR: LeakSanitizer: detected memory leaks"));
+  assert_null(strstr(res.err, "LeakSanitizer has encountered a fatal error"));
+  rl_run_result_free(&res);
+  assert_nothing_left();
 }
 
 /* ---- network and files ---- */
@@ -447,6 +470,7 @@ int main(void) {
       cmocka_unit_test(test_daemon_killed_through_cgroup),
       cmocka_unit_test(test_memory_hog_stopped_by_memcg),
       cmocka_unit_test(test_tsan_memory_hog_stopped_by_memcg),
+      cmocka_unit_test(test_sanitizers_report_inside),
       cmocka_unit_test(test_no_network),
       cmocka_unit_test(test_secrets_and_grader_files_hidden),
       cmocka_unit_test(test_escapes_refused),
