@@ -31,6 +31,7 @@
 #include "../fixtures/hostile/hostile.h"
 
 static rl_sandbox_caps caps;
+static int fds_at_start; /* open descriptors once the fixtures are built */
 
 static int setup(void **state) {
   static const char *const names[] = {"forkbomb", "memhog", "connect",
@@ -45,6 +46,7 @@ static int setup(void **state) {
       hostile_compile("sanitized", "sanitized_asan", "-fsanitize=address") < 0 ||
       hostile_compile("memhog", "memhog_tsan", "-fsanitize=thread") < 0)
     return -1;
+  fds_at_start = hostile_fds();
   return 0;
 }
 
@@ -76,6 +78,7 @@ static int cgroups_of(const char *root, pid_t pid) {
 
 static void assert_nothing_left(void) {
   assert_int_equal(hostile_alive_settled(), 0);
+  assert_int_equal(hostile_fds(), fds_at_start);
   assert_int_equal(cgroups_of(caps.pids_root, getpid()), 0);
   assert_int_equal(cgroups_of(caps.memory_root, getpid()), 0);
   assert_int_equal(cgroups_of(caps.cpuacct_root, getpid()), 0);

@@ -30,8 +30,11 @@ static void run(char *const *argv, int timeout_ms, size_t cap,
   assert_int_equal(rl_supervise(&spec, res), 0);
 }
 
+static int fds_at_start; /* open descriptors once the fixtures are built */
+
 static void assert_nothing_left(void) {
   assert_int_equal(hostile_alive_settled(), 0);
+  assert_int_equal(hostile_fds(), fds_at_start);
 }
 
 static int compile_fixtures(void **state) {
@@ -43,6 +46,7 @@ static int compile_fixtures(void **state) {
   for (int i = 0; names[i]; i++)
     if (hostile_compile(names[i], names[i], NULL) < 0)
       return -1;
+  fds_at_start = hostile_fds();
   return 0;
 }
 
