@@ -63,6 +63,25 @@
  *   misuse cond-unheld C<n> <M> T<n> s=<ips>     wait without holding M
  *   misuse cond-two-mutexes C<n> <M1> <M2> T<n> s=<ips>
  *       C<n> was used with M1 before, now with M2
+ *   libuv (rlrt_uv.c; its own numbering: R<n> requests, H<n> handles,
+ *   L<n> loops, E<n> stops, each from 1):
+ *   uvreq R<n> <call> T<n> s=<ips>      a request started with a callback
+ *       (<call>: uv_queue_work, uv_fs_open, uv_write...), at s
+ *   uvdone R<n>                         its callback is about to run
+ *   uvhandle H<n> <type> T<n> s=<ips>   a handle initialized (<type>:
+ *       timer, async, tcp, pipe, udp, tty, idle, prepare, check, signal,
+ *       poll, fs_event, process)
+ *   uvclosed H<n>                       its close callback is about to run
+ *   uvstop E<n> <run|close|exit> <L<n>|-> T<n> rc=<dec> s=<ips>
+ *       uv_run(UV_RUN_DEFAULT) returned, uv_loop_close returned rc (always
+ *       logged; -16 is UV_EBUSY), or the program exits (L -, s -); run and
+ *       exit are logged only with something outstanding, listed next:
+ *   uvpending R<n> E<n> ran=<0|1>       not completed at stop E<n>; ran=1
+ *       if uv_run ran on its loop after it was started
+ *   uvopen H<n> E<n> <open|closing>     not closed at stop E<n> (closing:
+ *       uv_close called, its callback not run yet); close and exit only
+ *   uvmisuse <call> L<n> T<n> loop=T<m> s=<ips>
+ *       T<n> called <call> on L<n> while T<m> was inside uv_run on it
  *   exit T<n> n=<dec> h=<hex>
  *       the thread ends; n jitter decisions were drawn, h hashes them: the
  *       same seed and mode give the same n and h per thread
