@@ -129,8 +129,8 @@ static void test_infinite_loop_times_out(void **state) {
   assert_true(res.timed_out);
   assert_true(res.signaled);
   assert_int_equal(res.signal, SIGKILL);
-  assert_in_range(took, 290, 1500);
-  assert_in_range(res.wall_ms, 290, 1500);
+  assert_in_range(took, 290, 300 + HOSTILE_SLACK_MS);
+  assert_in_range(res.wall_ms, 290, 300 + HOSTILE_SLACK_MS);
   assert_true(res.cpu_ms > 30); /* it really spun (on a busy machine too) */
   rl_run_result_free(&res);
   assert_nothing_left();
@@ -164,7 +164,7 @@ static void test_deadlock_dump_then_kill(void **state) {
   assert_true(res.signaled);
   assert_int_equal(res.signal, SIGKILL);
   assert_string_equal(res.err, "dump\n");
-  assert_in_range(took, 590, 2000);
+  assert_in_range(took, 590, 600 + HOSTILE_SLACK_MS);
   assert_true(res.cpu_ms < 200); /* blocked, not spinning */
   rl_run_result_free(&res);
   assert_nothing_left();
@@ -178,7 +178,7 @@ static void test_ignores_all_signals(void **state) {
   rl_run_result res;
   long t0 = hostile_now_ms();
   assert_int_equal(rl_supervise(&spec, &res), 0);
-  assert_in_range(hostile_now_ms() - t0, 390, 2000);
+  assert_in_range(hostile_now_ms() - t0, 390, 400 + HOSTILE_SLACK_MS);
   assert_true(res.timed_out);
   assert_true(res.signaled);
   assert_int_equal(res.signal, SIGKILL);
@@ -213,7 +213,7 @@ static void check_flood(const char *stream) {
   assert_int_equal(strlen(kept), cap);
   assert_true(kept[0] == 'x' && kept[cap - 1] == 'x');
   assert_true(total > cap && total < (64 + 2) * cap + (1u << 20));
-  assert_true(took < 2000);
+  assert_true(took < HOSTILE_SLACK_MS); /* all 2 GiB would take longer */
   assert_true(max_rss_kb() - rss0 < 16 * 1024);
   rl_run_result_free(&res);
   assert_nothing_left();
@@ -248,7 +248,7 @@ static void test_grandchild_holding_pipes(void **state) {
   assert_false(res.timed_out);
   assert_string_equal(res.out, "main done\n");
   assert_int_equal(res.strays_killed, 1);
-  assert_true(took < 2000);
+  assert_true(took < 200 + HOSTILE_SLACK_MS); /* not the grandchild's 100 s */
   rl_run_result_free(&res);
   assert_nothing_left();
 }
@@ -258,7 +258,7 @@ static void test_setsid_daemon_killed(void **state) {
   rl_run_result res;
   long t0 = hostile_now_ms();
   run(argv, 60000, 4096, &res);
-  assert_true(hostile_now_ms() - t0 < 2000);
+  assert_true(hostile_now_ms() - t0 < 200 + HOSTILE_SLACK_MS);
   assert_true(res.exited);
   assert_int_equal(res.exit_code, 0);
   long daemon = 0;
