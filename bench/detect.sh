@@ -1,0 +1,439 @@
+#!/usr/bin/env bash
+# detect.sh -- racelab's detection benchmark (issue 3), one command:
+#
+#   bench/detect.sh [--quick] [options]
+#
+# For every rare-bug fixture (bench/fixtures/*.c without the clean_ prefix)
+# and every exercise, over T trials, it compares
+#   plain   the same sources built with plain -fsanitize=thread (address for
+#           memory-error rows), NO racelab runtime, stock sanitizer options
+#           (exitcode=66; detect_leaks=0 for ASan, as racelab does), each run
+#           a fresh process; a run detects when it prints a sanitizer report,
+#           hangs (timeout), crashes, exits non-zero, or prints BUG / the
+#           wrong output (exercises: differs from expected.txt);
+#   random  `racelab check TARGET --runs 1 --seed S` with S % 3 == 1;
+#   pct     the same with S % 3 == 2;
+#           a run detects when racelab reports any finding.
+# A trial repeats runs until the first detection, capped at CAP runs.
+# It then measures: replay of found seeds with `racelab run --seed S`,
+# default `racelab check N` invocations of each exercise, false positives
+# (`racelab check --keep-going` over every solution and clean fixture), the
+# per-run cost of a fresh TSan process against racelab's (elapsed_ms/runs),
+# and the runtime's overhead (the same binary with RLRT_MODE=off vs a build
+# without the runtime). It prints a markdown report and writes it to --out.
+#
+# Needs bash, jq, awk, coreutils timeout, the compiler racelab uses (cc), and
+# a built racelab (built here with cmake if missing). No python.
+# The exercises and solutions are taken from the committed tree (git archive
+# HEAD) so that files other people are editing cannot break a run; the
+# fixtures from the working tree.
+set -u
+export LC_ALL=C
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+QUICK=0
+TRIALS=""; CAP=""; FP_RUNS=""; CHECKS=""; REPLAYS=""; COST_RUNS=""; OVER_RUNS=""
+FIX_TIMEOUT=1       # seconds per run, fixtures (they finish in ~20 ms)
+EX_TIMEOUT=2        # seconds per run, exercises (racelab's --timeout is whole seconds)
+ONLY=""
+OUT="$ROOT/bench/RESULTS.md"
+RL="${RACELAB:-}"
+KEEP_WORK=0
+
+usage() {
+  cat <<'EOF'
+Usage: bench/detect.sh [--quick] [options]
+  --quick            ~5 trials, small counts: a few minutes
+  --trials T         trials per row and mode (default 30, quick 5)
+  --cap C            runs per trial before giving up (default 50, quick 20)
+  --fp-runs N        runs per build in each false-positive check (default 150, quick 20)
+  --checks K         default `racelab check N` invocations per exercise (default 20, quick 3)
+  --replays R        replays per row and mode (default 10, quick 3)
+  --only REGEX       only rows whose name matches (fixtures and exercises)
+  --out FILE         write the report here (default bench/RESULTS.md)
+  --racelab PATH     the racelab binary (default build/bench/harness/racelab)
+  --keep-work        keep the scratch folder (per-run records)
+EOF
+}
+
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --quick) QUICK=1 ;;
+    --trials) TRIALS=$2; shift ;;
+    --cap) CAP=$2; shift ;;
+    --fp-runs) FP_RUNS=$2; shift ;;
+    --checks) CHECKS=$2; shift ;;
+    --replays) REPLAYS=$2; shift ;;
+    --only) ONLY=$2; shift ;;
+    --out) OUT=$2; shift ;;
+    --racelab) RL=$2; shift ;;
+    --keep-work) KEEP_WORK=1 ;;
+    -h|--help) usage; exit 0 ;;
+    *) echo "detect.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
+  esac
+  shift
+done
+if [ "$QUICK" = 1 ]; then
+  : "${TRIALS:=5}" "${CAP:=20}" "${FP_RUNS:=20}" "${CHECKS:=3}" "${REPLAYS:=3}" "${COST_RUNS:=10}" "${OVER_RUNS:=10}"
+else
+  : "${TRIALS:=30}" "${CAP:=50}" "${FP_RUNS:=150}" "${CHECKS:=20}" "${REPLAYS:=10}" "${COST_RUNS:=30}" "${OVER_RUNS:=20}"
+fi
+
+for tool in jq awk timeout git; do
+  command -v "$tool" >/dev/null || { echo "detect.sh: needs $tool" >&2; exit 2; }
+done
+
+if [ -z "$RL" ]; then
+  RL="$ROOT/build/bench/harness/racelab"
+  if [ ! -x "$RL" ]; then
+    echo "detect.sh: building racelab in build/bench" >&2
+    cmake -S "$ROOT" -B "$ROOT/build/bench" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null &&
+      cmake --build "$ROOT/build/bench" -j2 >/dev/null || { echo "detect.sh: build failed" >&2; exit 3; }
+  fi
+fi
+[ -x "$RL" ] || { echo "detect.sh: no racelab at $RL" >&2; exit 2; }
+CC_BIN="${RACELAB_CC:-${CC:-cc}}"
+
+WORK=$(mktemp -d /tmp/racelab-detect.XXXXXX)
+cleanup() { if [ "$KEEP_WORK" = 1 ]; then echo "detect.sh: scratch kept in $WORK" >&2; else rm -rf "$WORK"; fi; }
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+LAB="$WORK/lab"
+mkdir -p "$LAB/bench" "$WORK/bin" "$WORK/cache"
+git -C "$ROOT" archive HEAD exercises solutions | tar -x -C "$LAB" || { echo "detect.sh: git archive failed" >&2; exit 3; }
+cp -r "$ROOT/bench/fixtures" "$LAB/bench/fixtures"
+export RACELAB_LAB="$LAB" RACELAB_STATE="$WORK/state" RACELAB_CACHE="$WORK/cache"
+unset TSAN_OPTIONS ASAN_OPTIONS
+
+RUNS="$WORK/runs.tsv"        # row mode trial n seed det wall_ms kinds
+TRI="$WORK/trials.tsv"       # row mode trial len found
+REP="$WORK/replays.tsv"      # row mode seed ok kinds_orig kinds_replay
+: >"$RUNS"; : >"$TRI"; : >"$REP"
+T0=$EPOCHREALTIME
+
+log() { printf '[%5ss] %s\n' "$(awk -v a="$T0" -v b="$EPOCHREALTIME" 'BEGIN{printf "%d", b-a}')" "$*" >&2; }
+ms_since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.1f", (b-a)*1000}'; }
+median() { sort -g | awk '{a[NR]=$1} END{if(NR==0){print "-";exit} if(NR%2) v=a[(NR+1)/2]; else v=(a[NR/2]+a[NR/2+1])/2; printf "%g\n", v}'; }
+
+# ---------------------------------------------------------------- rows
+# name|target (for racelab)|build|run dir|oracle (okbug|stdout|test)|expected|timeout|args
+ROWS=()
+for f in lost_update lazy_init inversion cycle3 lost_wakeup late_free; do
+  src="$LAB/bench/fixtures/$f.c"
+  [ -f "$src" ] || continue
+  b=tsan; [ "$f" = late_free ] && b=asan
+  ROWS+=("fx:$f|$src|$b|$LAB/bench/fixtures|okbug||$FIX_TIMEOUT|")
+done
+ini() { sed -n "s/^$2[[:space:]]*=[[:space:]]*//p" "$1" | head -1; }
+for d in "$LAB"/exercises/[0-9][0-9]-*/; do
+  d=${d%/}; slug=${d##*/}; id=${slug%%-*}
+  [ -f "$d/exercise.ini" ] || continue
+  kind=$(ini "$d/exercise.ini" kind); oracle=$(ini "$d/exercise.ini" oracle)
+  b=tsan; [ "$kind" = memory-error ] && b=asan
+  exp=""; [ "$oracle" = stdout ] && exp="$d/$(ini "$d/exercise.ini" expected)"
+  ROWS+=("ex:$slug|$id|$b|$d|$oracle|$exp|$EX_TIMEOUT|$(ini "$d/exercise.ini" args)")
+done
+if [ -n "$ONLY" ]; then
+  kept=(); for r in "${ROWS[@]}"; do [[ "${r%%|*}" =~ $ONLY ]] && kept+=("$r"); done; ROWS=("${kept[@]}")
+fi
+
+# ---------------------------------------------------------------- plain builds and runs
+plain_build() { # name src-or-dir build -> prints binary path
+  local name=$1 what=$2 b=$3 out="$WORK/bin/${1//[:\/]/_}-$3" srcs=() extra=()
+  if [ -d "$what" ]; then
+    srcs=("$what"/*.c)
+    grep -qs '^oracle *= *test' "$what/exercise.ini" && extra+=(-lcmocka)
+  else
+    srcs=("$what")
+  fi
+  if "$CC_BIN" -g -O1 -fno-omit-frame-pointer -pthread -fsanitize=$([ "$b" = asan ] && echo address || echo thread) \
+      -I "$(dirname "${srcs[0]}")" "${srcs[@]}" -o "$out" "${extra[@]}" -luv -lpthread >"$WORK/cc.log" 2>&1; then
+    echo "$out"
+  else
+    echo "detect.sh: plain build of $name failed:" >&2; head -5 "$WORK/cc.log" >&2
+  fi
+}
+
+# plain_run bin dir oracle expected timeout args... ; sets DET WALL
+plain_run() {
+  local bin=$1 dir=$2 oracle=$3 exp=$4 to=$5 rc s; shift 5
+  s=$EPOCHREALTIME
+  ( cd "$dir" && TSAN_OPTIONS=exitcode=66 ASAN_OPTIONS=exitcode=66:detect_leaks=0 \
+      exec timeout -k 1 "$to" "$bin" "$@" >"$WORK/out" 2>"$WORK/err" </dev/null )
+  rc=$?
+  WALL=$(ms_since "$s")
+  DET=0; KINDS=ok
+  if [ "$rc" = 124 ] || [ "$rc" = 137 ]; then DET=1; KINDS=hang
+  elif grep -qE 'Sanitizer|WARNING: ThreadSanitizer' "$WORK/err"; then DET=1; KINDS=report
+  elif [ "$rc" -ge 128 ]; then DET=1; KINDS=crash
+  elif [ "$rc" != 0 ]; then DET=1; KINDS=exit$rc
+  elif [ "$oracle" = okbug ]; then [ "$(cat "$WORK/out")" = OK ] || { DET=1; KINDS=wrong; }
+  elif [ "$oracle" = stdout ]; then cmp -s "$WORK/out" "$exp" || { DET=1; KINDS=wrong; }
+  fi
+}
+
+# rl_json args... -> racelab's JSON on stdout (retries if racelab cannot start)
+rl_json() {
+  local try j
+  for try in 1 2 3; do
+    j=$(cd "$LAB" && "$RL" "$@" --format json 2>"$WORK/rl.err")
+    if jq -e .verdict >/dev/null 2>&1 <<<"$j"; then printf '%s\n' "$j"; return 0; fi
+    sleep 2
+  done
+  echo "detect.sh: racelab $* failed: $(head -c 300 "$WORK/rl.err")" >&2
+  echo '{"verdict":"error","runs":0,"elapsed_ms":0,"findings":[]}'
+}
+
+# rl_run target build seed timeout ; sets DET WALL KINDS
+rl_run() {
+  local j
+  j=$(rl_json check "$1" --runs 1 --seed "$3" --build "$2" --timeout "$4")
+  read -r DET KINDS WALL < <(jq -r '([.findings[]|select(.kind!="build-error")|.kind]|unique) as $k
+      | "\(if ($k|length)>0 then 1 else 0 end) \(if ($k|length)>0 then ($k|join(",")) else "ok" end) \(.elapsed_ms)"' <<<"$j")
+}
+
+# ---------------------------------------------------------------- trials
+run_trials() { # row-name mode target build dir oracle exp timeout args...
+  local name=$1 mode=$2 target=$3 b=$4 dir=$5 oracle=$6 exp=$7 to=$8; shift 8
+  local t n found capped=0 seed k=0 half=$(( TRIALS / 2 ))
+  for (( t = 1; t <= TRIALS; t++ )); do
+    found=0
+    for (( n = 1; n <= CAP; n++ )); do
+      case $mode in
+        plain) seed=0; plain_run "$PLAIN_BIN" "$dir" "$oracle" "$exp" "$to" "$@" ;;
+        random) seed=$(( 1000 + 3 * k + 1 )); rl_run "$target" "$b" "$seed" "$to" ;;
+        pct) seed=$(( 1000 + 3 * k + 2 )); rl_run "$target" "$b" "$seed" "$to" ;;
+      esac
+      k=$(( k + 1 ))
+      printf '%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\n' "$name" "$mode" "$t" "$n" "$seed" "$DET" "$WALL" "$KINDS" >>"$RUNS"
+      if [ "$DET" = 1 ]; then found=1; break; fi
+    done
+    if [ $found = 1 ]; then printf '%s\t%s\t%d\t%d\t1\n' "$name" "$mode" "$t" "$n" >>"$TRI"
+    else printf '%s\t%s\t%d\t%d\t0\n' "$name" "$mode" "$t" $(( CAP + 1 )) >>"$TRI"; capped=$(( capped + 1 )); fi
+    # more than half the trials capped: the median is "> CAP" whatever follows
+    if [ $capped -gt $half ]; then break; fi
+  done
+}
+
+declare -A ROW_BUILD ROW_TARGET ROW_TO
+log "racelab $RL; lab snapshot $(git -C "$ROOT" rev-parse --short HEAD); ${#ROWS[@]} rows; T=$TRIALS cap=$CAP"
+LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
+for r in "${ROWS[@]}"; do
+  IFS='|' read -r name target b dir oracle exp to args <<<"$r"
+  ROW_BUILD[$name]=$b; ROW_TARGET[$name]=$target; ROW_TO[$name]=$to
+  read -ra argv <<<"$args"
+  if [[ $name == fx:* ]]; then PLAIN_BIN=$(plain_build "$name" "$target" "$b")
+  else PLAIN_BIN=$(plain_build "$name" "$dir" "$b"); fi
+  # warm racelab's build cache so no trial pays for a compile
+  rl_json check "$target" --runs 1 --seed 3 --build "$b" --timeout "$to" >/dev/null
+  log "$name ($b): plain, random, pct"
+  # interleave the modes trial by trial would be fairer against drift, but a
+  # trial's length depends on its own results; the modes run back to back.
+  if [ -n "$PLAIN_BIN" ]; then run_trials "$name" plain "$target" "$b" "$dir" "$oracle" "$exp" "$to" "${argv[@]}"; fi
+  run_trials "$name" random "$target" "$b" "$dir" "$oracle" "$exp" "$to" "${argv[@]}"
+  run_trials "$name" pct "$target" "$b" "$dir" "$oracle" "$exp" "$to" "${argv[@]}"
+  # replay: `racelab run TARGET --seed S --build B` for seeds that found something
+  for mode in random pct; do
+    awk -F'\t' -v r="$name" -v m="$mode" '$1==r && $2==m && $6==1 {print $5"\t"$8}' "$RUNS" | head -n "$REPLAYS" |
+      while IFS=$'\t' read -r seed kinds; do
+        j=$(rl_json run "$target" --runs 1 --seed "$seed" --build "$b" --timeout "$to")
+        got=$(jq -r '[.findings[]|select(.kind!="build-error")|.kind]|unique|join(",")' <<<"$j")
+        ok=$(awk -v a="$kinds" -v b="$got" 'BEGIN{n=split(a,x,",");m=split(b,y,",");for(i=1;i<=n;i++)for(k=1;k<=m;k++)if(x[i]==y[k]){print 1;exit} print 0}')
+        printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$name" "$mode" "$seed" "$ok" "$kinds" "${got:-none}" >>"$REP"
+      done
+  done
+done
+
+# ---------------------------------------------------------------- default checks of exercises
+CHK="$WORK/checks.tsv"; : >"$CHK"   # slug i found elapsed kinds
+for r in "${ROWS[@]}"; do
+  IFS='|' read -r name target b dir oracle exp to args <<<"$r"
+  [[ $name == ex:* ]] || continue
+  log "$name: $CHECKS default checks"
+  for (( i = 1; i <= CHECKS; i++ )); do
+    j=$(rl_json check "$target")
+    printf '%s\t%d\t%s\n' "$name" "$i" "$(jq -r '([.findings[]|select(.kind!="build-error")|.kind]|unique) as $k
+      | "\(if ($k|length)>0 then 1 else 0 end)\t\(.elapsed_ms)\t\(.runs)\t\(if ($k|length)>0 then ($k|join(",")) else "-" end)"' <<<"$j")" >>"$CHK"
+  done
+done
+
+# ---------------------------------------------------------------- false positives
+FPF="$WORK/fp.tsv"; : >"$FPF"   # what runs findings elapsed kinds verdict
+fp_check() { # label racelab-args...
+  local label=$1 j; shift
+  j=$(rl_json check "$@" --runs "$FP_RUNS" --keep-going --seed 1)
+  printf '%s\t%s\n' "$label" "$(jq -r '"\(.runs)\t\([.findings[].count]|add // 0)\t\(.elapsed_ms)\t\([.findings[].kind]|unique|join(",")|if .=="" then "-" else . end)\t\(.verdict)"' <<<"$j")" >>"$FPF"
+}
+if [ "$FP_RUNS" -gt 0 ]; then
+  for s in "$LAB"/solutions/[0-9][0-9]-*/; do
+    s=${s%/}; slug=${s##*/}
+    [ -d "$LAB/exercises/$slug" ] || continue
+    [ -n "$ONLY" ] && ! [[ "ex:$slug" =~ $ONLY ]] && continue
+    log "false positives: solutions/$slug ($FP_RUNS runs per build)"
+    fp_check "solutions/$slug" "${slug%%-*}" --against "$LAB/solutions/$slug" --timeout "$EX_TIMEOUT"
+  done
+  for c in "$LAB"/bench/fixtures/clean_*.c; do
+    [ -f "$c" ] || continue
+    n=$(basename "$c" .c)
+    [ -n "$ONLY" ] && ! [[ "fx:${n#clean_}" =~ $ONLY ]] && continue
+    log "false positives: fixtures/$n.c ($FP_RUNS runs per build)"
+    fp_check "fixtures/$n.c" "$c" --timeout "$FIX_TIMEOUT"
+  done
+fi
+
+# ---------------------------------------------------------------- per-run cost and runtime overhead
+COSTF="$WORK/cost.tsv"; : >"$COSTF"   # label fresh_stock fresh_sym0 racelab_per_run
+OVF="$WORK/over.tsv"; : >"$OVF"       # label plain rt_off rt_off_log
+TSAN_RL_OPTS="symbolize=0:exitcode=66:halt_on_error=0:detect_deadlocks=1:second_deadlock_stack=1:history_size=4:report_thread_leaks=1:report_signal_unsafe=1:io_sync=1"
+ASAN_RL_OPTS="symbolize=0:exitcode=66:detect_leaks=0:handle_abort=1:allow_user_segv_handler=0"
+timed() { # env... -- cmd... ; prints wall ms
+  local s=$EPOCHREALTIME
+  env "$@" >/dev/null 2>&1 </dev/null
+  ms_since "$s"
+}
+cost_row() { # label dir binary target build args...
+  local label=$1 dir=$2 bin=$3 target=$4 b=$5 i a=() s0=() j; shift 5
+  for (( i = 0; i < COST_RUNS; i++ )); do
+    a+=("$(cd "$dir" && timed TSAN_OPTIONS=exitcode=66 ASAN_OPTIONS=exitcode=66:detect_leaks=0 timeout 10 "$bin" "$@")")
+    s0+=("$(cd "$dir" && timed TSAN_OPTIONS=exitcode=66:symbolize=0 ASAN_OPTIONS=exitcode=66:detect_leaks=0:symbolize=0 timeout 10 "$bin" "$@")")
+  done
+  j=$(rl_json check "$target" --runs "$COST_RUNS" --keep-going --seed 1 --build "$b" --timeout "$EX_TIMEOUT")
+  printf '%s\t%s\t%s\t%s\n' "$label" "$(printf '%s\n' "${a[@]}" | median)" "$(printf '%s\n' "${s0[@]}" | median)" \
+    "$(jq -r 'if .runs>0 then (.elapsed_ms/.runs*10|round/10) else "-" end' <<<"$j")" >>"$COSTF"
+}
+log "per-run cost and runtime overhead"
+for c in "$LAB"/bench/fixtures/clean_*.c; do
+  [ -f "$c" ] || continue
+  n=$(basename "$c" .c); b=tsan; [ "$n" = clean_late_free ] && b=asan
+  [ -n "$ONLY" ] && ! [[ "fx:${n#clean_}" =~ $ONLY ]] && continue
+  pb=$(plain_build "fx:$n" "$c" "$b"); [ -n "$pb" ] || continue
+  rl_json check "$c" --runs 1 --build "$b" --timeout "$FIX_TIMEOUT" >/dev/null   # puts the runtime build in the cache
+  rb=$(ls -t "$RACELAB_CACHE"/*-"$b"/"$n" 2>/dev/null | head -1)
+  [ -n "$rb" ] || continue
+  [ "$n" = clean_lost_update ] && cost_row "fixtures/$n.c (clean, no report)" "$LAB/bench/fixtures" "$pb" "$c" "$b"
+  opts="TSAN_OPTIONS=$TSAN_RL_OPTS"; [ "$b" = asan ] && opts="ASAN_OPTIONS=$ASAN_RL_OPTS"
+  p=(); o=(); l=()
+  for (( i = 0; i < OVER_RUNS; i++ )); do
+    p+=("$(timed "$opts" timeout 10 "$pb")")
+    o+=("$(timed "$opts" RLRT_MODE=off timeout 10 "$rb")")
+    l+=("$(timed "$opts" RLRT_MODE=off RLRT_LOG="$WORK/ovlog" timeout 10 "$rb")")
+    rm -f "$WORK"/ovlog.*
+  done
+  printf '%s\t%s\t%s\t%s\n' "fixtures/$n.c ($b)" "$(printf '%s\n' "${p[@]}" | median)" \
+    "$(printf '%s\n' "${o[@]}" | median)" "$(printf '%s\n' "${l[@]}" | median)" >>"$OVF"
+done
+# a program that reports on every run: exercise 01 under TSan
+for r in "${ROWS[@]}"; do
+  IFS='|' read -r name target b dir oracle exp to args <<<"$r"
+  [ "$name" = ex:01-hit-counter ] || continue
+  pb=$(plain_build "$name" "$dir" tsan); read -ra argv <<<"$args"
+  [ -n "$pb" ] && cost_row "exercises/01-hit-counter (a race report every run)" "$dir" "$pb" "$target" tsan "${argv[@]}"
+done
+LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
+TOTAL_S=$(awk -v a="$T0" -v b="$EPOCHREALTIME" 'BEGIN{printf "%d", b-a}')
+
+# ---------------------------------------------------------------- report
+report() {
+  local cpu
+  cpu=$(sed -n 's/^model name[[:space:]]*:[[:space:]]*//p' /proc/cpuinfo | head -1)
+  echo "# racelab detection benchmark (issue 3)"
+  echo
+  echo "Produced by \`bench/detect.sh$([ "$QUICK" = 1 ] && echo " --quick")\`; what the figures mean: bench/README.md."
+  echo
+  echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); took ${TOTAL_S} s"
+  echo "- machine: $(nproc) CPUs ($cpu), $(uname -sr); load average at start $LOAD_START, at end $LOAD_END (the machine is shared)"
+  echo "- compilers: cc = $(readlink -f "$(command -v "$CC_BIN")") ($("$CC_BIN" --version | head -1)); clang: $(clang --version 2>/dev/null | head -1 || echo none)"
+  echo "- racelab: $(git -C "$ROOT" rev-parse --short HEAD) (exercises and solutions from that commit)"
+  echo "- trials T=$TRIALS per row and mode, a trial stops at the first detection or after CAP=$CAP runs; per-run timeout ${FIX_TIMEOUT} s (fixtures), ${EX_TIMEOUT} s (exercises)"
+  echo
+  echo "## Detection"
+  echo
+  echo "p = runs that detected / runs; med = median runs to the first detection over the trials (\">$CAP\": more than half the trials hit the cap of $CAP runs); ms = median wall ms per run (a hung run counts at its timeout); x = racelab ms / plain ms; replay = replays of found seeds with \`racelab run --seed S --build B\` that showed the same kind of finding."
+  echo
+  echo "| row | build | plain p | plain med | random p | random med | pct p | pct med | plain ms | random ms (x) | pct ms (x) | speed-up (plain med / best racelab med) | replay | racelab finds |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+  for r in "${ROWS[@]}"; do
+    local name=${r%%|*}
+    awk -F'\t' -v r="$name" -v cap="$CAP" -v b="${ROW_BUILD[$name]}" '
+      FILENAME ~ /runs/ && $1==r { n[$2]++; d[$2]+=$6; w[$2, n[$2]]=$7; if ($6==1 && $2!="plain") { split($8,kk,","); for (i in kk) kinds[kk[i]]=1 } }
+      FILENAME ~ /trials/ && $1==r { t[$2]++; len[$2, t[$2]]=$4 }
+      FILENAME ~ /replays/ && $1==r { rn++; rok+=$4 }
+      function med(arr, m, cnt,   i, j, x, v) {
+        for (i=1;i<=cnt;i++) v[i]=arr[m,i]
+        for (i=2;i<=cnt;i++) { x=v[i]; for (j=i-1;j>=1 && v[j]>x;j--) v[j+1]=v[j]; v[j+1]=x }
+        if (cnt==0) return ""
+        return (cnt%2) ? v[(cnt+1)/2] : (v[cnt/2]+v[cnt/2+1])/2
+      }
+      function pp(m) { return n[m] ? sprintf("%.0f%% (%d/%d)", 100*d[m]/n[m], d[m], n[m]) : "-" }
+      function mm(m,   v) { if (!t[m]) return "-"; v=med(len, m, t[m]); return v>cap ? ">" cap : sprintf("%g", v) }
+      function ww(m) { return n[m] ? med(w, m, n[m]) : "" }
+      END {
+        pm=ww("plain"); rm=ww("random"); qm=ww("pct")
+        mp=t["plain"] ? med(len,"plain",t["plain"]) : ""; mr=t["random"] ? med(len,"random",t["random"]) : ""; mq=t["pct"] ? med(len,"pct",t["pct"]) : ""
+        best=mr; if (mq!="" && (best=="" || mq<best)) best=mq
+        if (mp=="" || best=="") su="-"
+        else if (best>cap && mp>cap) su="neither found"
+        else if (best>cap) su="racelab worse"
+        else if (mp>cap) su=sprintf(">%.0fx", cap/best)
+        else su=sprintf("%.1fx", mp/best)
+        ks=""; for (kn in kinds) ks = ks (ks==""?"":", ") kn
+        printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", r, b,
+          pp("plain"), mm("plain"), pp("random"), mm("random"), pp("pct"), mm("pct"),
+          pm=="" ? "-" : sprintf("%.0f", pm),
+          rm=="" ? "-" : sprintf("%.0f (%s)", rm, pm>0 ? sprintf("%.2f", rm/pm) : "-"),
+          qm=="" ? "-" : sprintf("%.0f (%s)", qm, pm>0 ? sprintf("%.2f", qm/pm) : "-"),
+          su, rn ? sprintf("%d/%d", rok, rn) : "-", ks=="" ? "-" : ks
+      }' "$RUNS" "$TRI" "$REP"
+  done
+  echo
+  if [ -s "$CHK" ]; then
+    echo "## Default \`racelab check N\` of each buggy exercise"
+    echo
+    echo "Each invocation is a plain \`racelab check N --format json\` (its default run budget and seed, both builds); found = verdict fail with a finding."
+    echo
+    echo "| exercise | found | median elapsed ms | median runs used | kinds |"
+    echo "|---|---|---|---|---|"
+    awk -F'\t' '{n[$1]++; f[$1]+=$3; e[$1]=e[$1] " " $4; u[$1]=u[$1] " " $5; if ($6!="-") k[$1]=$6}
+      END { for (r in n) print r "\t" f[r] "\t" n[r] "\t" e[r] "\t" u[r] "\t" (r in k ? k[r] : "-") }' \
+      <(awk -F'\t' '{print $1"\t"$2"\t"$3"\t"$4"\t"$5"\t"$6}' "$CHK") | sort |
+      while IFS=$'\t' read -r r f n e u k; do
+        printf '| %s | %d/%d (%.0f%%) | %s | %s | %s |\n' "${r#ex:}" "$f" "$n" "$(awk -v a="$f" -v b="$n" 'BEGIN{print 100*a/b}')" \
+          "$(tr ' ' '\n' <<<"$e" | grep . | median)" "$(tr ' ' '\n' <<<"$u" | grep . | median)" "$k"
+      done
+    echo
+  fi
+  if [ -s "$FPF" ]; then
+    local total_runs total_fp
+    total_runs=$(awk -F'\t' '{s+=$2} END{print s+0}' "$FPF"); total_fp=$(awk -F'\t' '{s+=$3} END{print s+0}' "$FPF")
+    echo "## False positives"
+    echo
+    echo "\`racelab check TARGET --runs $FP_RUNS --keep-going --seed 1\` over every solution (with \`--against\`) and every clean fixture: both builds, so $((2 * FP_RUNS)) runs each, modes rotating off/random/pct (two thirds jittered). Total: **$total_fp findings in $total_runs runs**."
+    echo
+    echo "| target | runs | findings | ms per run | kinds | verdict |"
+    echo "|---|---|---|---|---|---|"
+    awk -F'\t' '{printf "| %s | %d | %d | %.1f | %s | %s |\n", $1, $2, $3, ($2>0 ? $4/$2 : 0), $5, $6}' "$FPF"
+    echo
+  fi
+  if [ -s "$COSTF" ]; then
+    echo "## Per-run cost: a fresh TSan process vs racelab's run"
+    echo
+    echo "Fresh = the plain TSan binary (no runtime) started $COST_RUNS times, median wall ms, stock options and with symbolize=0; racelab = elapsed_ms / runs of one \`racelab check --runs $COST_RUNS --keep-going --build tsan\` (build cached; includes racelab's supervision, log parsing and symbolisation)."
+    echo
+    echo "| program | fresh TSan, stock | fresh TSan, symbolize=0 | racelab per run | fresh stock / racelab |"
+    echo "|---|---|---|---|---|"
+    awk -F'\t' '{printf "| %s | %.1f | %.1f | %s | %.2fx |\n", $1, $2, $3, $4, ($4>0 ? $2/$4 : 0)}' "$COSTF"
+    echo
+  fi
+  if [ -s "$OVF" ]; then
+    echo "## Runtime overhead"
+    echo
+    echo "The same clean program, $OVER_RUNS runs each, interleaved, median wall ms, racelab's sanitizer options (symbolize=0): built without the runtime vs racelab's cached build (runtime linked, -Wl,--wrap) run with RLRT_MODE=off, without and with the event log (RLRT_LOG, as racelab runs it)."
+    echo
+    echo "| program | no runtime | runtime, off | ratio | runtime, off + log | ratio |"
+    echo "|---|---|---|---|---|---|"
+    awk -F'\t' '{printf "| %s | %.1f | %.1f | %.2fx | %.1f | %.2fx |\n", $1, $2, $3, $3/$2, $4, $4/$2}' "$OVF"
+    echo
+  fi
+}
+report | tee "$WORK/report.md"
+if [ -n "$OUT" ]; then cp "$WORK/report.md" "$OUT" && log "written $OUT"; fi
