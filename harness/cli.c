@@ -22,6 +22,7 @@ enum {
   CMD_RESET = 1 << 3,
   CMD_RUN = 1 << 4,
   CMD_CHECK = 1 << 5,
+  CMD_GRADE = 1 << 6,
   CMD_DIAGNOSE = CMD_RUN | CMD_CHECK,
   CMD_ALL = ~0
 };
@@ -58,6 +59,17 @@ static const rl_command commands[] = {
      "--expect-stdout file if given) holds in every run.\n"
      "--against PATH checks another copy of an exercise (a submission, or\n"
      "solutions/NN-...) with the exercise's oracle."},
+    {"grade", rl_cmd_grade, CMD_GRADE, "SUBMISSIONS [options] | --merge FILE... --out FILE",
+     "check every submission of a class, with reports",
+     "Checks SUBMISSIONS/<student>/<NN-slug>/ (the student's copies of the\n"
+     "files exercise NN-slug edits; one <NN-slug> folder is one submission)\n"
+     "like `check NN --against FOLDER --keep-going`, with the same seeds and\n"
+     "runs for everyone. Each student's result (Exercism test-runner v3 JSON\n"
+     "with racelab's findings) is written to OUT.d/<student>.json as soon as\n"
+     "it is known; OUT combines them. --merge combines result files.\n"
+     "Exit status for grade: 0 every submission graded, whatever the grades;\n"
+     "1 racelab could not grade some submission (its result says why);\n"
+     "2 bad invocation; 3 racelab failed (results could not be written)."},
     {"reset", rl_cmd_reset, CMD_RESET, "EXERCISE",
      "restore an exercise's original files",
      "Restores the files you edit to the original exercise (your version is\n"
@@ -78,14 +90,21 @@ typedef struct {
 
 #define FIELD(f) offsetof(rl_options, f)
 static const rl_option options[] = {
-    {"runs", 'n', OPT_INT, FIELD(runs), "N", "runs per build (default: run 10, check 10)", CMD_DIAGNOSE},
-    {"seed", 's', OPT_U64, FIELD(seed), "S", "seed of the first run; run i uses S+i (default 1)", CMD_DIAGNOSE},
+    {"runs", 'n', OPT_INT, FIELD(runs), "N", "runs per build (default 10)", CMD_DIAGNOSE | CMD_GRADE},
+    {"seed", 's', OPT_U64, FIELD(seed), "S", "seed of the first run; run i uses S+i (default 1)", CMD_DIAGNOSE | CMD_GRADE},
     {"timeout", 't', OPT_INT, FIELD(timeout_s), "SECONDS", "wall-clock limit per run (default 10)", CMD_DIAGNOSE},
     {"format", 'f', OPT_FORMAT, FIELD(format), "human|json", "output format (default human)", CMD_DIAGNOSE},
     {"build", 'b', OPT_BUILD, FIELD(builds), "tsan|asan", "only this build (default both)", CMD_DIAGNOSE},
     {"against", 0, OPT_STRING, FIELD(against), "PATH", "check this copy with the exercise's oracle", CMD_CHECK},
     {"expect-stdout", 0, OPT_STRING, FIELD(expect_stdout), "FILE", "a plain program must print exactly this", CMD_DIAGNOSE},
     {"keep-going", 'k', OPT_FLAG, FIELD(keep_going), NULL, "do every run, even after one failed", CMD_DIAGNOSE},
+    {"out", 'o', OPT_STRING, FIELD(out), "FILE", "combined results (default results.json); per student in FILE.d/", CMD_GRADE},
+    {"junit", 0, OPT_STRING, FIELD(junit), "FILE", "also write a JUnit XML report", CMD_GRADE},
+    {"sarif", 0, OPT_STRING, FIELD(sarif), "FILE", "also write a SARIF 2.1.0 report", CMD_GRADE},
+    {"jobs", 'j', OPT_INT, FIELD(jobs), "N", "grade N submissions at once (default 1)", CMD_GRADE},
+    {"exercises", 'e', OPT_STRING, FIELD(exercises), "1,3,...", "grade only these exercises", CMD_GRADE},
+    {"resume", 'r', OPT_FLAG, FIELD(resume), NULL, "skip students whose result file is complete", CMD_GRADE},
+    {"merge", 'm', OPT_FLAG, FIELD(merge), NULL, "combine the result files given into --out", CMD_GRADE},
     {"all", 'a', OPT_FLAG, FIELD(all), NULL, "every hint at once", CMD_HINT},
     {"help", 'h', OPT_FLAG, FIELD(help), NULL, "show this help", CMD_ALL},
 };
@@ -226,11 +245,14 @@ int rl_cli_parse(int argc, char **argv, rl_options *opts) {
   for (int i = 2; i < argc; i++) {
     const char *arg = argv[i];
     if (arg[0] != '-' || arg[1] == '\0') {
-      if (opts->target) {
+      if (opts->target && !(cmd->bit & CMD_GRADE)) {
         rl_cli_usage_error(cmd->name, "unexpected argument '%s'", arg);
         return RL_EXIT_USAGE;
       }
-      opts->target = arg;
+      if (!opts->target) opts->target = arg;
+      /* Gather operands at the front of argv's consumed slots, like getopt. */
+      argv[2 + opts->ntargets++] = argv[i];
+      opts->targets = (const char *const *)argv + 2;
       continue;
     }
     const char *value;
@@ -249,7 +271,7 @@ int rl_cli_parse(int argc, char **argv, rl_options *opts) {
     if (parse_value(cmd, o, value, opts) != 0) return RL_EXIT_USAGE;
   }
   if (opts->help) return RL_EXIT_OK;
-  int needs_target = cmd->bit & (CMD_SHOW | CMD_HINT | CMD_RESET | CMD_RUN | CMD_CHECK);
+  int needs_target = cmd->bit & (CMD_SHOW | CMD_HINT | CMD_RESET | CMD_RUN | CMD_CHECK | CMD_GRADE);
   if (needs_target && !opts->target) {
     rl_cli_usage_error(cmd->name, "%s needs a target: %s", cmd->name, cmd->usage);
     return RL_EXIT_USAGE;

@@ -30,6 +30,15 @@ typedef struct {
   int builds;                /* bit set of rl_build_kind; 0 = both */
   int all;                   /* hint --all, reset --all */
   int help;
+  const char *const *targets; /* every operand, target first (grade takes several) */
+  int ntargets;
+  const char *out;           /* grade: combined result file */
+  const char *junit;         /* grade: JUnit XML report */
+  const char *sarif;         /* grade: SARIF report */
+  int jobs;                  /* grade: submissions at once; 0 = 1 */
+  const char *exercises;     /* grade: "1,3"; NULL = every folder submitted */
+  int resume;                /* grade: keep complete result files */
+  int merge;                 /* grade: operands are result files to combine */
 } rl_options;
 
 /* Parse argv into opts. Returns RL_EXIT_OK, or RL_EXIT_USAGE after printing

@@ -11,5 +11,6 @@ int rl_cmd_hint(const rl_options *opts);
 int rl_cmd_reset(const rl_options *opts);
 int rl_cmd_run(const rl_options *opts);
 int rl_cmd_check(const rl_options *opts);
+int rl_cmd_grade(const rl_options *opts);
 
 #endif
