@@ -202,6 +202,10 @@ static void rl__cg_sweep_stale(const char *root) {
 #define RL__DENY(err) BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | (err))
 #define RL__NR(name, err)                                                      \
   BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_##name, 0, 1), RL__DENY(err)
+/* clone() flags that would create namespaces. */
+#define RL__CLONE_NEW                                                          \
+  (CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWNET | CLONE_NEWPID | CLONE_NEWIPC | \
+   CLONE_NEWUTS | CLONE_NEWCGROUP)
 
 /* Denies, with an errno the program can handle, what the namespaces leave
  * open (shared/research/sandbox.md 2.5: AF_VSOCK reaches the host even
@@ -228,6 +232,15 @@ static struct sock_filter rl__filter[] = {
     RL__NR(open_tree, EPERM),
     RL__NR(move_mount, EPERM),
     RL__NR(fsopen, EPERM),
+    RL__NR(clone3, ENOSYS), /* its flags are out of a filter's reach; glibc
+                               falls back to clone, which is checked below */
+    /* Jump offsets count the instructions skipped: not clone -> the socket
+     * test; clone without namespace flags -> allow. */
+    BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_clone, 0, 3),
+    BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])),
+    BPF_JUMP(BPF_JMP | BPF_JSET | BPF_K, RL__CLONE_NEW, 0, 5),
+    RL__DENY(EPERM),
+    /* not socket -> allow; socket, not AF_VSOCK -> allow. */
     BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_socket, 0, 3),
     BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, args[0])),
     BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, AF_VSOCK, 0, 1),

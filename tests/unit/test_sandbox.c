@@ -281,12 +281,15 @@ static void test_escapes_refused(void **state) {
   assert_int_equal(res.exit_code, 0);
   assert_null(strstr(res.out, "ALLOWED"));
   assert_non_null(strstr(res.out, "vsock: Address family not supported"));
+  assert_non_null(strstr(res.out, "clone-userns: Operation not permitted"));
+  assert_non_null(strstr(res.out, "fork: works"));
   rl_run_result_free(&res);
 
   rl_run_spec spec = {.argv = argv, .envp = hostile_env, .timeout_ms = 5000,
                       .output_cap = 4096};
   assert_int_equal(rl_supervise(&spec, &res), 0);
   assert_non_null(strstr(res.out, "userns: ALLOWED"));
+  assert_non_null(strstr(res.out, "clone-userns: ALLOWED"));
   rl_run_result_free(&res);
   assert_nothing_left();
 }
