@@ -13,16 +13,26 @@
  * - The child runs in its own process group, with stdin from /dev/null, every
  *   signal at its default disposition and unblocked, no inherited file
  *   descriptor beyond 0-2, RLIMIT_CORE 0 and, when asked, RLIMIT_CPU.
- * - It never hangs: a wall deadline, an output bound, and a short grace after
- *   the main process has exited (descendants holding the pipes open are then
- *   killed) bound every call.
+ * - It never hangs (given a timeout_ms): a wall deadline, an output bound,
+ *   and a short grace after the main process has exited (descendants holding
+ *   the pipes open are then killed) bound every call. Whatever of the run is
+ *   still alive at the end is killed: its process group, what carries its
+ *   token, and under a sandbox its whole cgroup. No zombie is left.
+ * - If racelab dies, the main process dies with the calling thread
+ *   (PR_SET_PDEATHSIG); under a sandbox the next rl_sandbox_probe() kills
+ *   its descendants.
  * - Thread-safe: several supervisions may run at once in different threads.
  *   No signal handler is installed; the child is watched with a pidfd (or a
  *   polled waitpid on kernels without pidfd_open). Each call reaps only its
  *   own child, so nothing else in the process may wait(-1).
  * - Exec failure (missing binary, not executable, bad cwd, sandbox set-up
  *   refused) is NOT a run result: rl_supervise returns the child's negative
- *   errno (-ENOENT, -EACCES, ...), and res holds nothing to free.
+ *   errno (-ENOENT, -EACCES, ...), and res holds nothing to free. Under a
+ *   sandbox, argv[0] and cwd must be visible inside it (sandbox.h).
+ * - Reading a result: timed_out means our wall deadline (signal is then
+ *   SIGKILL, or the program's own end after dump_signal); output_limited
+ *   with signaled and not timed_out means we killed a flood; SIGXCPU is the
+ *   CPU limit; memory_limited (sandbox) explains a SIGKILL by the OOM killer.
  */
 #ifndef RL_SUPERVISE_H
 #define RL_SUPERVISE_H
