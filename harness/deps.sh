@@ -1,7 +1,8 @@
 # deps.sh -- sourced by harness/racelab.sh and tests/run.sh: install the
 # Debian packages racelab needs, once, only those that are missing.
 racelab_packages=(cmake ninja-build pkg-config gcc clang llvm git jq
-                  libuv1-dev libcmocka-dev libunwind-dev libjansson-dev libinih-dev)
+                  libuv1-dev libcmocka-dev libunwind-dev libjansson-dev libinih-dev
+                  libxml2-utils)
 
 racelab_install_deps() {
   local missing=() p
