@@ -334,9 +334,14 @@ static void rl__watch_run(rl__watch *w, const rl_run_spec *spec,
       int status;
       struct rusage ru;
       pid_t r = wait4(w->pid, &status, WNOHANG, &ru);
-      if (r == w->pid) {
+      /* ECHILD: someone set SIGCHLD to SIG_IGN and the kernel reaped it;
+       * the status is lost, but the run is over. */
+      if (r == w->pid || (r < 0 && errno == ECHILD)) {
         w->reaped = 1;
-        rl__set_status(res, status);
+        if (r == w->pid)
+          rl__set_status(res, status);
+        else
+          memset(&ru, 0, sizeof ru);
         res->wall_ms = now - start;
         res->cpu_ms = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000L +
                       (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;

@@ -55,7 +55,9 @@ typedef struct {
 
 typedef struct {
   int exited, exit_code;  /* normal exit */
-  int signaled, signal;   /* killed by a signal (including our SIGKILL) */
+  int signaled, signal;   /* killed by a signal (including our SIGKILL); neither
+                             exited nor signaled: the status was lost because
+                             racelab ignores SIGCHLD (don't) */
   int timed_out;          /* we killed it at the wall deadline */
   int output_limited;     /* a stream exceeded the cap (we kept the head); past
                              64x the cap in total we killed the run */
