@@ -322,6 +322,17 @@ static void test_compile_step_sandboxed(void **state) {
   assert_null(strstr(res.err, "root:"));
   rl_run_result_free(&res);
 
+  /* A submitted symlink resolves inside the sandbox, where nothing is. */
+  char link[300];
+  snprintf(link, sizeof link, "%s/link.c", hostile_dir);
+  assert_int_equal(symlink("/etc/shadow", link), 0);
+  char *const linked[] = {"/usr/bin/cc", "-c", link, "-o", obj, NULL};
+  sandboxed(&sb, linked, 30000, &res);
+  assert_int_equal(res.exit_code, 1);
+  assert_non_null(strstr(res.err, "No such file or directory"));
+  assert_null(strstr(res.err, "root:"));
+  rl_run_result_free(&res);
+
   snprintf(obj, sizeof obj, "%s/spin", out);
   char *const good[] = {"/usr/bin/cc", "-O1", "-o", obj, src, NULL};
   sandboxed(&sb, good, 30000, &res);
