@@ -68,8 +68,7 @@ static void rl__close(int *fd) {
   *fd = -1;
 }
 
-/* pidfd_open has no glibc wrapper in Debian 12's glibc 2.36 headers for
- * every architecture; the raw syscall is portable across 6.x kernels. */
+/* The raw syscall: glibc's wrapper is only as old as glibc 2.36. */
 static int rl__pidfd_open(pid_t pid) {
 #ifdef SYS_pidfd_open
   return (int)syscall(SYS_pidfd_open, pid, 0);
@@ -78,6 +77,27 @@ static int rl__pidfd_open(pid_t pid) {
   errno = ENOSYS;
   return -1;
 #endif
+}
+
+/* A close-on-exec pipe whose ends are above stderr: if racelab was started
+ * with 0, 1 or 2 closed, a pipe end there would be clobbered when the
+ * child puts /dev/null and the pipes on 0-2. Returns 0 or -errno. */
+static int rl__pipe(int p[2]) {
+  if (pipe2(p, O_CLOEXEC) < 0)
+    return -errno;
+  for (int i = 0; i < 2; i++) {
+    if (p[i] > 2)
+      continue;
+    int high = fcntl(p[i], F_DUPFD_CLOEXEC, 3);
+    close(p[i]);
+    p[i] = high;
+    if (high < 0) {
+      int rc = -errno;
+      rl__close(&p[1 - i]);
+      return rc;
+    }
+  }
+  return 0;
 }
 
 /* ------------------------------------------------------------------------ */
@@ -195,7 +215,8 @@ static int rl__sweep(pid_t pgid, const char *token) {
 /* The child, between fork and exec (async-signal-safe calls only)            */
 /* ------------------------------------------------------------------------ */
 
-/* Puts fd on target for exec, clearing close-on-exec if it already is. */
+/* Puts fd on target for exec, clearing close-on-exec if it already is
+ * (only /dev/null can be: the pipes are above 2). */
 static int rl__move_fd(int fd, int target) {
   if (fd == target)
     return fcntl(fd, F_SETFD, 0);
@@ -428,11 +449,9 @@ int rl_supervise(const rl_run_spec *spec, rl_run_result *res) {
     rc = -ENOMEM;
     goto out;
   }
-  if (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 ||
-      pipe2(st, O_CLOEXEC) < 0) {
-    rc = -errno;
+  if ((rc = rl__pipe(out)) < 0 || (rc = rl__pipe(err)) < 0 ||
+      (rc = rl__pipe(st)) < 0)
     goto out;
-  }
   if (spec->sandbox) {
     rc = rl__sandbox_begin(spec->sandbox, &sbr_store);
     if (rc < 0)
