@@ -1,0 +1,547 @@
+/* report_rlrt_uv.c -- the libuv lines of racelab's runtime log to findings:
+ * requests that never completed and handles never closed when a loop
+ * stopped, and calls on a loop from a thread other than the one running
+ * it. It does not symbolize (symbolize.c does) nor explain (explain.c
+ * does), and it leaves every other line to report_rlrt.c.
+ *
+ * Accepted grammar: the LOG GRAMMAR of runtime/rlrt_protocol.h. Lines used
+ * here: module, thread, uvreq, uvdone, uvhandle, uvclosed, uvstop,
+ * uvpending, uvopen, uvmisuse. Every other line and every malformed line
+ * is skipped. Lines may come in any order (a callback can run on the loop
+ * thread before the starting thread has logged the start).
+ */
+#include "report_rlrt_uv.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "report_rlrt_log.h"
+#include "report_text.h"
+
+#define RL__UV_MAX_ID (1L << 24) /* ids past this are taken as malformed */
+#define RL__UV_EBUSY (-16)       /* UV_EBUSY on Linux */
+#define RL__UV_LISTED_IDS 5      /* ids named in a finding's object */
+
+/* ---- the log, parsed --------------------------------------------------------- */
+
+/* A request (R<id>) or a handle (H<id>), at index id of its array. */
+typedef struct {
+  char *what;   /* the starting call or the handle type; NULL: never seen */
+  int tid;      /* the thread that started or created it */
+  char *ips;    /* where */
+  int finished; /* uvdone / uvclosed seen */
+  int stop;     /* E<id> of the first stop that found it outstanding, 0 none */
+  int flag;     /* request: the loop ran after its start; handle: closing */
+  int grouped;  /* already part of a finding */
+} rl__uv_item;
+
+typedef struct {
+  char why[8];  /* run, close, exit; "" never seen */
+  int loop;     /* L<id>, 0 for none */
+  int tid;
+  int rc;
+  char *ips;
+  int listed;   /* items found outstanding by it */
+} rl__uv_stop;
+
+typedef struct {
+  char *call;
+  int loop, tid, loop_tid;
+  char *ips;
+} rl__uv_misuse;
+
+typedef struct {
+  int tid;
+  char *ips;
+} rl__uv_created;
+
+typedef struct {
+  rl__rlrt_modules mods;
+  rl__uv_item *reqs, *handles; /* indexed by id; [0] unused */
+  size_t nreqs, nhandles;      /* array lengths */
+  rl__uv_stop *stops;
+  size_t nstops;
+  rl__uv_misuse *misuses;
+  size_t nmisuses;
+  rl__uv_created *created;
+  size_t ncreated;
+  int oom;
+} rl__uv_log;
+
+/* Element id of *arr (growing it, zeroed, to id + 1 elements); NULL when
+ * out of memory (log->oom) or id is out of range. */
+static void *rl__uv_at(rl__uv_log *log, void *arr_p, size_t *len, size_t size, long id) {
+  void **arr = arr_p;
+  if (id < 1 || id > RL__UV_MAX_ID)
+    return NULL;
+  if ((size_t)id >= *len) {
+    size_t want = (size_t)id + 1 > *len * 2 ? (size_t)id + 1 : *len * 2;
+    char *grown = realloc(*arr, want * size);
+    if (!grown) {
+      log->oom = 1;
+      return NULL;
+    }
+    memset(grown + *len * size, 0, (want - *len) * size);
+    *arr = grown;
+    *len = want;
+  }
+  return (char *)*arr + (size_t)id * size;
+}
+
+/* Appends a zeroed element; NULL (and log->oom) when out of memory. */
+static void *rl__uv_push(rl__uv_log *log, void *arr_p, size_t *n, size_t size) {
+  void **arr = arr_p;
+  char *grown = realloc(*arr, (*n + 1) * size);
+  if (!grown) {
+    log->oom = 1;
+    return NULL;
+  }
+  *arr = grown;
+  memset(grown + *n * size, 0, size);
+  return grown + (*n)++ * size;
+}
+
+static void rl__uv_log_free(rl__uv_log *log) {
+  rl__rlrt_modules_free(&log->mods);
+  for (size_t i = 0; i < log->nreqs; i++)
+    free(log->reqs[i].what), free(log->reqs[i].ips);
+  for (size_t i = 0; i < log->nhandles; i++)
+    free(log->handles[i].what), free(log->handles[i].ips);
+  for (size_t i = 0; i < log->nstops; i++)
+    free(log->stops[i].ips);
+  for (size_t i = 0; i < log->nmisuses; i++)
+    free(log->misuses[i].call), free(log->misuses[i].ips);
+  for (size_t i = 0; i < log->ncreated; i++)
+    free(log->created[i].ips);
+  free(log->reqs);
+  free(log->handles);
+  free(log->stops);
+  free(log->misuses);
+  free(log->created);
+}
+
+/* ---- reading one line ------------------------------------------------------------ */
+
+#define RL__UV_TOKENS 8
+
+/* Splits line (modified) on spaces into at most RL__UV_TOKENS tokens;
+ * returns how many. */
+static int rl__uv_split(char *line, char **tok) {
+  int n = 0;
+  for (char *save = NULL, *p = strtok_r(line, " ", &save);
+       p && n < RL__UV_TOKENS; p = strtok_r(NULL, " ", &save))
+    tok[n++] = p;
+  return n;
+}
+
+/* "<prefix><decimal>" -> the number; -1 if s is not that ("-" included). */
+static long rl__uv_id(const char *s, char prefix) {
+  if (s[0] != prefix || !s[1] || strspn(s + 1, "0123456789") != strlen(s + 1) ||
+      strlen(s + 1) > 9)
+    return -1;
+  return atol(s + 1);
+}
+
+/* The value of token "key=value", or NULL. */
+static const char *rl__uv_val(const char *tok, const char *key) {
+  size_t k = strlen(key);
+  return strncmp(tok, key, k) == 0 && tok[k] == '=' ? tok + k + 1 : NULL;
+}
+
+/* A copy of the stack of token "s=<ips>"; NULL if malformed (or out of
+ * memory: log->oom). */
+static char *rl__uv_ips(rl__uv_log *log, const char *tok) {
+  const char *ips = rl__uv_val(tok, "s");
+  if (!ips || !*ips ||
+      (strcmp(ips, "-") != 0 && strspn(ips, "0123456789abcdef,") != strlen(ips)))
+    return NULL;
+  char *copy = strdup(ips);
+  if (!copy)
+    log->oom = 1;
+  return copy;
+}
+
+/* "uvreq R<n> <call> T<n> s=<ips>", "uvhandle H<n> <type> T<n> s=<ips>" */
+static void rl__uv_started(rl__uv_log *log, char **tok, int n, rl__uv_item **arr,
+                           size_t *len, char prefix) {
+  if (n < 5)
+    return;
+  long id = rl__uv_id(tok[1], prefix), tid = rl__uv_id(tok[3], 'T');
+  char *ips = rl__uv_ips(log, tok[4]);
+  rl__uv_item *it = id > 0 && tid >= 0 && ips ? rl__uv_at(log, arr, len, sizeof **arr, id) : NULL;
+  if (!it || it->what) {
+    free(ips);
+    return;
+  }
+  it->tid = (int)tid;
+  it->ips = ips;
+  if (!(it->what = strdup(tok[2])))
+    log->oom = 1;
+}
+
+/* "uvdone R<n>", "uvclosed H<n>" */
+static void rl__uv_finished(rl__uv_log *log, char **tok, int n, rl__uv_item **arr,
+                            size_t *len, char prefix) {
+  rl__uv_item *it = n >= 2 ? rl__uv_at(log, arr, len, sizeof **arr, rl__uv_id(tok[1], prefix)) : NULL;
+  if (it)
+    it->finished = 1;
+}
+
+/* "uvpending R<n> E<n> ran=<0|1>", "uvopen H<n> E<n> <open|closing>" */
+static void rl__uv_outstanding(rl__uv_log *log, char **tok, int n, rl__uv_item **arr,
+                               size_t *len, char prefix) {
+  if (n < 4)
+    return;
+  long ev = rl__uv_id(tok[2], 'E');
+  const char *ran = rl__uv_val(tok[3], "ran");
+  int flag = prefix == 'R' ? ran && strcmp(ran, "1") == 0 : strcmp(tok[3], "closing") == 0;
+  if (ev < 1 || (prefix == 'R' && !ran) ||
+      (prefix == 'H' && !flag && strcmp(tok[3], "open") != 0))
+    return;
+  rl__uv_stop *st = rl__uv_at(log, &log->stops, &log->nstops, sizeof *st, ev);
+  rl__uv_item *it = st ? rl__uv_at(log, arr, len, sizeof **arr, rl__uv_id(tok[1], prefix)) : NULL;
+  if (!it)
+    return;
+  st->listed++;
+  /* The first stop that found it outstanding is when it was forgotten. */
+  if (!it->stop || ev < it->stop) {
+    it->stop = (int)ev;
+    it->flag = flag;
+  }
+}
+
+/* "uvstop E<n> <run|close|exit> <L<n>|-> T<n> rc=<dec> s=<ips>" */
+static void rl__uv_stopped(rl__uv_log *log, char **tok, int n) {
+  if (n < 7)
+    return;
+  long ev = rl__uv_id(tok[1], 'E'), loop = rl__uv_id(tok[3], 'L'),
+       tid = rl__uv_id(tok[4], 'T');
+  const char *rc = rl__uv_val(tok[5], "rc");
+  if (strcmp(tok[2], "run") != 0 && strcmp(tok[2], "close") != 0 &&
+      strcmp(tok[2], "exit") != 0)
+    return;
+  char *ips = rc ? rl__uv_ips(log, tok[6]) : NULL;
+  rl__uv_stop *st = ips ? rl__uv_at(log, &log->stops, &log->nstops, sizeof *st, ev) : NULL;
+  if (!st || st->why[0]) {
+    free(ips);
+    return;
+  }
+  strcpy(st->why, tok[2]);
+  st->loop = loop > 0 ? (int)loop : 0;
+  st->tid = (int)tid;
+  st->rc = atoi(rc);
+  st->ips = ips;
+}
+
+/* "uvmisuse <call> L<n> T<n> loop=T<m> s=<ips>" */
+static void rl__uv_misused(rl__uv_log *log, char **tok, int n) {
+  if (n < 6)
+    return;
+  long loop = rl__uv_id(tok[2], 'L'), tid = rl__uv_id(tok[3], 'T');
+  const char *lt = rl__uv_val(tok[4], "loop");
+  long loop_tid = lt ? rl__uv_id(lt, 'T') : -1;
+  char *ips = loop > 0 && tid >= 0 && loop_tid >= 0 ? rl__uv_ips(log, tok[5]) : NULL;
+  rl__uv_misuse *m = ips ? rl__uv_push(log, &log->misuses, &log->nmisuses, sizeof *m) : NULL;
+  if (!m) {
+    free(ips);
+    return;
+  }
+  *m = (rl__uv_misuse){.call = strdup(tok[1]), .loop = (int)loop, .tid = (int)tid,
+                       .loop_tid = (int)loop_tid, .ips = ips};
+  if (!m->call)
+    log->oom = 1;
+}
+
+/* "thread T<n> parent=T<m> s=<ips>": where a thread was created. */
+static void rl__uv_thread_line(rl__uv_log *log, char **tok, int n) {
+  long tid = n >= 4 ? rl__uv_id(tok[1], 'T') : -1;
+  char *ips = tid >= 0 ? rl__uv_ips(log, tok[3]) : NULL;
+  rl__uv_created *c = ips ? rl__uv_push(log, &log->created, &log->ncreated, sizeof *c) : NULL;
+  if (!c) {
+    free(ips);
+    return;
+  }
+  c->tid = (int)tid;
+  c->ips = ips;
+}
+
+static void rl__uv_line(rl__uv_log *log, char *line) {
+  int rc = rl__rlrt_module_line(&log->mods, line);
+  if (rc != 0) {
+    log->oom |= rc < 0;
+    return;
+  }
+  char *tok[RL__UV_TOKENS];
+  int n = rl__uv_split(line, tok);
+  if (n == 0)
+    return;
+  const char *k = tok[0];
+  if (strcmp(k, "uvreq") == 0)
+    rl__uv_started(log, tok, n, &log->reqs, &log->nreqs, 'R');
+  else if (strcmp(k, "uvhandle") == 0)
+    rl__uv_started(log, tok, n, &log->handles, &log->nhandles, 'H');
+  else if (strcmp(k, "uvdone") == 0)
+    rl__uv_finished(log, tok, n, &log->reqs, &log->nreqs, 'R');
+  else if (strcmp(k, "uvclosed") == 0)
+    rl__uv_finished(log, tok, n, &log->handles, &log->nhandles, 'H');
+  else if (strcmp(k, "uvpending") == 0)
+    rl__uv_outstanding(log, tok, n, &log->reqs, &log->nreqs, 'R');
+  else if (strcmp(k, "uvopen") == 0)
+    rl__uv_outstanding(log, tok, n, &log->handles, &log->nhandles, 'H');
+  else if (strcmp(k, "uvstop") == 0)
+    rl__uv_stopped(log, tok, n);
+  else if (strcmp(k, "uvmisuse") == 0)
+    rl__uv_misused(log, tok, n);
+  else if (strcmp(k, "thread") == 0)
+    rl__uv_thread_line(log, tok, n);
+}
+
+/* ---- from the log to finding parts --------------------------------------------------- */
+
+static void rl__uv_stack(rl__uv_log *log, const char *ips, rl_stack *out) {
+  if (rl__rlrt_stack(&log->mods, ips, out) == -ENOMEM)
+    log->oom = 1;
+}
+
+/* Takes ownership of value. */
+static void rl__uv_set(rl__uv_log *log, char **dst, char *value) {
+  if (!value)
+    log->oom = 1;
+  free(*dst);
+  *dst = value;
+}
+
+static void rl__uv_loc(rl__uv_log *log, rl_finding *f, int tid, char *role, const char *ips) {
+  rl_location *loc = rl_finding_add_location(f);
+  if (!loc) {
+    free(role);
+    log->oom = 1;
+    return;
+  }
+  loc->thread = tid;
+  rl__uv_set(log, &loc->role, role);
+  rl__uv_stack(log, ips, &loc->stack);
+}
+
+/* Lists tid among f's threads (once), with where it was created. */
+static void rl__uv_thread(rl__uv_log *log, rl_finding *f, int tid) {
+  if (tid < 0)
+    return;
+  for (size_t i = 0; i < f->nthreads; i++)
+    if (f->threads[i].id == tid)
+      return;
+  rl_thread *th = rl_finding_add_thread(f, tid);
+  if (!th) {
+    log->oom = 1;
+    return;
+  }
+  for (size_t i = 0; i < log->ncreated; i++)
+    if (log->created[i].tid == tid)
+      rl__uv_stack(log, log->created[i].ips, &th->created_at);
+}
+
+static rl_finding *rl__uv_finding(rl__uv_log *log, rl_findings *out, rl_finding_kind kind,
+                                  int *added) {
+  rl_finding *f = rl_findings_add(out, kind);
+  if (!f)
+    log->oom = 1;
+  else
+    (*added)++;
+  return f;
+}
+
+/* "request R3 (uv_fs_open)", "handles H1, H2 (timer)": the ids of a group,
+ * the first RL__UV_LISTED_IDS of them. */
+static char *rl__uv_object(const char *word, char prefix, const int *ids, size_t n,
+                           const char *what) {
+  char list[128] = "";
+  size_t len = 0;
+  for (size_t i = 0; i < n && i < RL__UV_LISTED_IDS; i++)
+    len += (size_t)snprintf(list + len, sizeof list - len, "%s%c%d", i ? ", " : "", prefix, ids[i]);
+  return rl__fmt("%s%s %s%s (%s)", word, n > 1 ? "s" : "", list,
+                 n > RL__UV_LISTED_IDS ? ", ..." : "", what);
+}
+
+/* Where a stop happened, as a location, when it was a call; state is
+ * "the request is pending", "the handles are open"... */
+static void rl__uv_stop_loc(rl__uv_log *log, rl_finding *f, const rl__uv_stop *st,
+                            const char *state) {
+  if (!st->ips || strcmp(st->ips, "-") == 0)
+    return;
+  rl__uv_loc(log, f, st->tid,
+             strcmp(st->why, "run") == 0 ? rl__fmt("uv_run() returns while %s", state)
+                                         : rl__fmt("closes the loop while %s", state),
+             st->ips);
+  rl__uv_thread(log, f, st->tid);
+}
+
+/* Gathers into ids the outstanding items of arr that share item i's start
+ * (what and stack), marking them grouped; returns how many. */
+static size_t rl__uv_group(rl__uv_item *arr, size_t len, size_t i, int *ids) {
+  size_t n = 0;
+  for (size_t j = i; j < len; j++) {
+    rl__uv_item *it = &arr[j];
+    if (!it->what || it->finished || !it->stop || it->grouped ||
+        strcmp(it->what, arr[i].what) != 0 || strcmp(it->ips, arr[i].ips) != 0)
+      continue;
+    it->grouped = 1;
+    ids[n++] = (int)j;
+  }
+  return n;
+}
+
+/* Why a request never completed, for n requests. */
+static char *rl__uv_req_reason(const rl__uv_item *it, const rl__uv_stop *st, size_t n) {
+  const char *its = n > 1 ? "their callbacks" : "its callback";
+  if (!it->flag)
+    return rl__fmt("uv_run() did not run the loop after %s started, so %s never ran",
+                   n > 1 ? "they were" : "it was", its);
+  if (strcmp(st->why, "run") == 0)
+    return rl__fmt("uv_run() returned (the loop was stopped) before %s ran", its);
+  if (strcmp(st->why, "close") == 0)
+    return rl__fmt("the loop was closed (uv_loop_close() returned UV_EBUSY) before %s ran", its);
+  return rl__fmt("the program exited before %s ran", its);
+}
+
+/* Why a handle is still open, for n handles. */
+static char *rl__uv_handle_reason(const rl__uv_item *it, const rl__uv_stop *st, size_t n) {
+  if (it->flag)
+    return rl__fmt("never finished closing: the loop did not run after uv_close(), so %s never ran",
+                   n > 1 ? "their close callbacks" : "its close callback");
+  if (strcmp(st->why, "close") == 0)
+    return rl__fmt("never closed: uv_loop_close() returned UV_EBUSY");
+  return rl__fmt("never closed: the program exited with %s open", n > 1 ? "them" : "it");
+}
+
+static void rl__uv_requests(rl__uv_log *log, rl_findings *out, int *added) {
+  int *ids = malloc(log->nreqs * sizeof *ids);
+  if (!ids) {
+    log->oom = log->nreqs > 0;
+    return;
+  }
+  for (size_t i = 1; i < log->nreqs && !log->oom; i++) {
+    const rl__uv_item *it = &log->reqs[i];
+    if (!it->what || it->finished || !it->stop || it->grouped)
+      continue;
+    const rl__uv_stop *st = (size_t)it->stop < log->nstops ? &log->stops[it->stop] : NULL;
+    if (!st || !st->why[0])
+      continue; /* the stop line itself was lost: nothing to say why */
+    size_t n = rl__uv_group(log->reqs, log->nreqs, i, ids);
+    rl_finding *f = rl__uv_finding(log, out, RL_FINDING_FORGOTTEN_AWAIT, added);
+    if (!f)
+      break;
+    char *reason = rl__uv_req_reason(it, st, n);
+    rl__uv_set(log, &f->summary,
+               n > 1 ? rl__fmt("%zu %s requests never completed: %s", n, it->what, reason ? reason : "")
+                     : rl__fmt("%s never completed: %s", it->what, reason ? reason : ""));
+    free(reason);
+    rl__uv_set(log, &f->object, rl__uv_object("request", 'R', ids, n, it->what));
+    rl__uv_loc(log, f, it->tid, strdup(n > 1 ? "starts the requests" : "starts the request"), it->ips);
+    rl__uv_thread(log, f, it->tid);
+    rl__uv_stop_loc(log, f, st, n > 1 ? "the requests are pending" : "the request is pending");
+  }
+  free(ids);
+}
+
+static void rl__uv_handles(rl__uv_log *log, rl_findings *out, int *added) {
+  int *ids = malloc(log->nhandles * sizeof *ids);
+  if (!ids) {
+    log->oom = log->nhandles > 0;
+    return;
+  }
+  for (size_t i = 1; i < log->nhandles && !log->oom; i++) {
+    const rl__uv_item *it = &log->handles[i];
+    if (!it->what || it->finished || !it->stop || it->grouped)
+      continue;
+    const rl__uv_stop *st = (size_t)it->stop < log->nstops ? &log->stops[it->stop] : NULL;
+    if (!st || !st->why[0])
+      continue;
+    size_t n = rl__uv_group(log->handles, log->nhandles, i, ids);
+    rl_finding *f = rl__uv_finding(log, out, RL_FINDING_FORGOTTEN_AWAIT, added);
+    if (!f)
+      break;
+    char *reason = rl__uv_handle_reason(it, st, n);
+    rl__uv_set(log, &f->summary,
+               n > 1 ? rl__fmt("%zu %s handles were %s", n, it->what, reason ? reason : "")
+                     : rl__fmt("%s handle was %s", it->what, reason ? reason : ""));
+    free(reason);
+    rl__uv_set(log, &f->object, rl__uv_object("handle", 'H', ids, n, it->what));
+    rl__uv_loc(log, f, it->tid, strdup(n > 1 ? "creates the handles" : "creates the handle"), it->ips);
+    rl__uv_thread(log, f, it->tid);
+    rl__uv_stop_loc(log, f, st, n > 1 ? "the handles are open" : "the handle is open");
+  }
+  free(ids);
+}
+
+/* uv_loop_close() said UV_EBUSY but listed nothing the runtime follows. */
+static void rl__uv_busy_closes(rl__uv_log *log, rl_findings *out, int *added) {
+  for (size_t e = 1; e < log->nstops && !log->oom; e++) {
+    const rl__uv_stop *st = &log->stops[e];
+    if (strcmp(st->why, "close") != 0 || st->rc != RL__UV_EBUSY || st->listed)
+      continue;
+    rl_finding *f = rl__uv_finding(log, out, RL_FINDING_FORGOTTEN_AWAIT, added);
+    if (!f)
+      return;
+    rl__uv_set(log, &f->summary,
+               strdup("uv_loop_close() returned UV_EBUSY: a handle or request is still open "
+                      "(one racelab does not follow, so it cannot say which)"));
+    rl__uv_set(log, &f->object, rl__fmt("loop L%d", st->loop));
+    rl__uv_loc(log, f, st->tid, strdup("closes the loop"), st->ips);
+    rl__uv_thread(log, f, st->tid);
+  }
+}
+
+static void rl__uv_misuses(rl__uv_log *log, rl_findings *out, int *added) {
+  for (size_t i = 0; i < log->nmisuses && !log->oom; i++) {
+    const rl__uv_misuse *m = &log->misuses[i];
+    /* The same call site again (a loop) is one finding. */
+    int dup = 0;
+    for (size_t k = 0; k < i && !dup; k++)
+      dup = strcmp(log->misuses[k].call, m->call) == 0 &&
+            strcspn(log->misuses[k].ips, ",") == strcspn(m->ips, ",") &&
+            strncmp(log->misuses[k].ips, m->ips, strcspn(m->ips, ",")) == 0;
+    if (dup)
+      continue;
+    rl_finding *f = rl__uv_finding(log, out, RL_FINDING_SYNC_MISUSE, added);
+    if (!f)
+      return;
+    rl__uv_set(log, &f->summary,
+               rl__fmt("T%d calls %s() on loop L%d while T%d runs it in uv_run(): a loop "
+                       "is not thread-safe, only uv_async_send() may be called from "
+                       "another thread", m->tid, m->call, m->loop, m->loop_tid));
+    rl__uv_set(log, &f->object, rl__fmt("loop L%d", m->loop));
+    rl__uv_loc(log, f, m->tid, rl__fmt("calls %s() from a thread other than the loop's", m->call),
+               m->ips);
+    rl__uv_thread(log, f, m->tid);
+    rl__uv_thread(log, f, m->loop_tid);
+  }
+}
+
+int rl_report_rlrt_uv_parse(const char *text, size_t len, rl_findings *out) {
+  rl__uv_log log = {0};
+  int added = 0;
+  rl__lines it = {text, text + len};
+  rl__line line;
+  while (!log.oom && rl__next_line(&it, &line)) {
+    char *buf = rl__strndup(line.s, line.len);
+    if (!buf) {
+      log.oom = 1;
+      break;
+    }
+    rl__uv_line(&log, buf);
+    free(buf);
+  }
+  if (!log.oom)
+    rl__uv_requests(&log, out, &added);
+  if (!log.oom)
+    rl__uv_handles(&log, out, &added);
+  if (!log.oom)
+    rl__uv_busy_closes(&log, out, &added);
+  if (!log.oom)
+    rl__uv_misuses(&log, out, &added);
+  int oom = log.oom;
+  rl__uv_log_free(&log);
+  return oom ? -ENOMEM : added;
+}
