@@ -189,7 +189,7 @@ static void find_folders(const grader *g, student *s) {
   struct stat st;
   char *path = rl_path_join(g->root, s->name);
   if (lstat(path, &st) != 0 || S_ISLNK(st.st_mode) || !S_ISDIR(st.st_mode)) {
-    s->problem = "not a folder: each student's submission is a folder";
+    s->problem = "not a folder (a symbolic link?): each student's submission is a folder";
     free(path);
     return;
   }
@@ -228,15 +228,24 @@ static student *find_students(grader *g, size_t *count) {
     *count = 1;
     return list;
   }
-  size_t n = 0;
+  size_t n = 0, kept = 0;
   char **names = list_visible(g->root, &n);
+  char results[PATH_MAX];
+  if (!realpath(g->cfg->results_dir, results)) results[0] = '\0';
   list = rl_xcalloc(n + 1, sizeof *list);
   for (size_t i = 0; i < n; i++) {
-    list[i].name = rl_xstrdup(names[i]);
-    find_folders(g, &list[i]);
+    /* Students are folders: a roster or the results themselves, kept
+     * next to the submissions, are not. A link is reported, not followed. */
+    char *path = rl_path_join(g->root, names[i]), real[PATH_MAX];
+    struct stat st;
+    int skip = lstat(path, &st) != 0 || S_ISREG(st.st_mode) || (realpath(path, real) && !strcmp(real, results));
+    free(path);
+    if (skip) continue;
+    list[kept].name = rl_xstrdup(names[i]);
+    find_folders(g, &list[kept++]);
   }
   rl_free_strv(names);
-  *count = n;
+  *count = kept;
   return list;
 }
 
@@ -283,9 +292,11 @@ static json_t *load_complete(const char *path, const json_t *settings) {
 }
 
 /* In a child process: grade one student and store the result. */
-static void grade_in_child(const grader *g, const student *s) {
-  /* Grading stops with the batch: a killed racelab leaves nothing running. */
+static void grade_in_child(const grader *g, const student *s, pid_t batch) {
+  /* Grading stops with the batch: a killed racelab leaves nothing running
+   * (the check, in turn, ends its own runs when this process dies). */
   prctl(PR_SET_PDEATHSIG, SIGKILL);
+  if (getppid() != batch) _exit(CHILD_WRITE_FAILED);
   json_t *j = grade_student(g, s, NULL);
   int rc = rl_grade_write_json(j, s->file);
   if (rc != 0) fprintf(stderr, "racelab: cannot write %s: %s\n", s->file, strerror(-rc));
@@ -315,8 +326,9 @@ static int collect(const grader *g, const student *s, int status, rl_grade_outco
   j = json_load_file(s->file, 0, NULL);
   if (!j) return -EIO;
   o->graded++;
-  printf("%-24s %-5s %s\n", s->name, json_string_value(json_object_get(j, "status")),
-         json_string_value(json_object_get(j, "message")));
+  const char *grade = json_string_value(json_object_get(j, "status")),
+             *message = json_string_value(json_object_get(j, "message"));
+  printf("%-24s %-5s %s\n", s->name, grade ? grade : "?", message ? message : "");
   fflush(stdout);
   json_decref(j);
   return 0;
@@ -326,6 +338,7 @@ static int run_batch(const grader *g, student *list, size_t n, rl_grade_outcome 
   pid_t *pids = rl_xcalloc(n ? n : 1, sizeof *pids);
   int jobs = g->cfg->jobs > 0 ? g->cfg->jobs : 1, running = 0, rc = 0;
   size_t next = 0;
+  pid_t batch = getpid();
   for (;;) {
     while (rc == 0 && running < jobs && next < n) {
       size_t i = next++;
@@ -337,7 +350,7 @@ static int run_batch(const grader *g, student *list, size_t n, rl_grade_outcome 
       }
       fflush(stdout), fflush(stderr);
       pids[i] = fork();
-      if (pids[i] == 0) grade_in_child(g, &list[i]);
+      if (pids[i] == 0) grade_in_child(g, &list[i], batch);
       if (pids[i] < 0) rc = -errno;
       else running++;
     }
@@ -379,6 +392,9 @@ int rl_grade(const rl_lab *lab, const rl_grade_config *cfg, rl_grade_outcome *ou
     return rc;
   }
   sweep_temporaries(cfg->results_dir);
+  fprintf(stderr, "racelab: warning: submissions run without a sandbox (protections: %s): only process\n"
+                  "racelab: groups, time limits and output caps contain them; grade only code you would run\n",
+          protections);
   g.settings = rl_grade_settings_json(cfg);
   size_t n = 0;
   student *list = find_students(&g, &n);

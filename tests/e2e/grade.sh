@@ -87,9 +87,10 @@ expect_status 0 "merge"
 expect_err "already merged" "a student named twice is reported"
 cp "$W/m.json" "$out"
 expect_json '(.students | length) == 7 and .summary.pass == 1' "merge: every student once"
-rl grade "$S" --runs 1 --out "$W/e.json" --exercises 2
-cp "$W/e.json" "$out"
+rl grade "$S" --runs 1 --out "$S/e.json" --exercises 2   # results kept among the submissions
+cp "$S/e.json" "$out"
 expect_json '[.students[1].tests[] | .name + "=" + .message] == ["02-bank-transfer=not submitted"]' "--exercises 2: what was not submitted is an error"
+expect_json '(.students | length) == 7' "results kept among the submissions are no student"
 rl grade "$S/bob/01-hit-counter" --runs 1 --out "$W/one.json"
 cp "$W/one.json" "$out"
 expect_json '.students[0].student == "bob" and .students[0].tests[0].status == "fail"' "one exercise folder is one submission"
