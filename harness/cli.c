@@ -23,6 +23,7 @@ enum {
   CMD_RUN = 1 << 4,
   CMD_CHECK = 1 << 5,
   CMD_GRADE = 1 << 6,
+  CMD_WATCH = 1 << 7,
   CMD_DIAGNOSE = CMD_RUN | CMD_CHECK,
   CMD_ALL = ~0
 };
@@ -70,6 +71,12 @@ static const rl_command commands[] = {
      "Exit status for grade: 0 every submission graded, whatever the grades;\n"
      "1 racelab could not grade some submission (its result says why);\n"
      "2 bad invocation; 3 racelab failed (results could not be written)."},
+    {"watch", rl_cmd_watch, CMD_WATCH, "[EXERCISE] [options]",
+     "re-check on every save, move on when it passes",
+     "Watches the current exercise (the first unsolved one, or EXERCISE) and\n"
+     "checks it each time you save the file you edit; when it passes, moves\n"
+     "to the next one. Keys: n next, h hint, l list, a check all, r reset,\n"
+     "q quit (stdin may also be a pipe of keys)."},
     {"reset", rl_cmd_reset, CMD_RESET, "EXERCISE",
      "restore an exercise's original files",
      "Restores the files you edit to the original exercise (your version is\n"
@@ -90,11 +97,11 @@ typedef struct {
 
 #define FIELD(f) offsetof(rl_options, f)
 static const rl_option options[] = {
-    {"runs", 'n', OPT_INT, FIELD(runs), "N", "runs per build (default 10)", CMD_DIAGNOSE | CMD_GRADE},
-    {"seed", 's', OPT_U64, FIELD(seed), "S", "seed of the first run; run i uses S+i (default 1)", CMD_DIAGNOSE | CMD_GRADE},
-    {"timeout", 't', OPT_INT, FIELD(timeout_s), "SECONDS", "wall-clock limit per run (default 10)", CMD_DIAGNOSE},
+    {"runs", 'n', OPT_INT, FIELD(runs), "N", "runs per build (default 10)", CMD_DIAGNOSE | CMD_WATCH | CMD_GRADE},
+    {"seed", 's', OPT_U64, FIELD(seed), "S", "seed of the first run; run i uses S+i (default 1)", CMD_DIAGNOSE | CMD_WATCH | CMD_GRADE},
+    {"timeout", 't', OPT_INT, FIELD(timeout_s), "SECONDS", "wall-clock limit per run (default 10)", CMD_DIAGNOSE | CMD_WATCH},
     {"format", 'f', OPT_FORMAT, FIELD(format), "human|json", "output format (default human)", CMD_DIAGNOSE},
-    {"build", 'b', OPT_BUILD, FIELD(builds), "tsan|asan", "only this build (default both)", CMD_DIAGNOSE},
+    {"build", 'b', OPT_BUILD, FIELD(builds), "tsan|asan", "only this build (default both)", CMD_DIAGNOSE | CMD_WATCH},
     {"against", 0, OPT_STRING, FIELD(against), "PATH", "check this copy with the exercise's oracle", CMD_CHECK},
     {"expect-stdout", 0, OPT_STRING, FIELD(expect_stdout), "FILE", "a plain program must print exactly this", CMD_DIAGNOSE},
     {"keep-going", 'k', OPT_FLAG, FIELD(keep_going), NULL, "do every run, even after one failed", CMD_DIAGNOSE},
@@ -276,7 +283,7 @@ int rl_cli_parse(int argc, char **argv, rl_options *opts) {
     rl_cli_usage_error(cmd->name, "%s needs a target: %s", cmd->name, cmd->usage);
     return RL_EXIT_USAGE;
   }
-  if (!needs_target && opts->target) {
+  if (!needs_target && opts->target && !(cmd->bit & CMD_WATCH)) {
     rl_cli_usage_error(cmd->name, "%s takes no argument, got '%s'", cmd->name, opts->target);
     return RL_EXIT_USAGE;
   }

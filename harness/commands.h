@@ -11,6 +11,7 @@ int rl_cmd_hint(const rl_options *opts);
 int rl_cmd_reset(const rl_options *opts);
 int rl_cmd_run(const rl_options *opts);
 int rl_cmd_check(const rl_options *opts);
+int rl_cmd_watch(const rl_options *opts);
 int rl_cmd_grade(const rl_options *opts);
 
 #endif

@@ -46,7 +46,7 @@ static void paragraph(FILE *out, const char *indent, const char *label, const ch
 
 static void quote_location(FILE *out, const palette *c, const rl_location *l) {
   if (!l->file) {
-    fprintf(out, "  %s- %s%s%s\n", c->dim, l->thread >= 0 ? "" : "", l->role ? l->role : "", c->reset);
+    fprintf(out, "  %s- %s%s\n", c->dim, l->role ? l->role : "", c->reset);
     return;
   }
   fprintf(out, "  %s%s:%d%s", c->cyan, rl_path_basename(l->file), l->line, c->reset);

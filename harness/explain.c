@@ -85,9 +85,8 @@ static void describe_location(strbuf *b, const rl_location *loc) {
 }
 
 void rl_explain(rl_finding *f) {
-  strbuf b = {0};
+  strbuf b = {.s = rl_xcalloc(1, 256), .cap = 256};
   if (!f->summary) f->summary = rl_xstrdup(rl_finding_kind_title(f->kind));
-  put(&b, "%s", "");
   if (f->nlocations) {
     for (size_t i = 0; i < f->nlocations; i++) {
       put(&b, i == 0 ? "" : i + 1 == f->nlocations ? ", and " : ", ");

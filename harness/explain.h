@@ -10,7 +10,8 @@
 void rl_explain(rl_finding *f);
 void rl_explain_all(rl_findings *list);
 
-/* Line `line` of source file `file`, or NULL if unreadable. Cached. */
+/* Line `line` of source file `file`, or NULL if unreadable. The files are
+ * cached; the string returned stays valid until the next call. */
 const char *rl_source_line(const char *file, int line);
 
 #endif

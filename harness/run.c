@@ -13,6 +13,7 @@
 
 #include "report_asan.h"
 #include "report_rlrt.h"
+#include "report_rlrt_uv.h"
 #include "report_tsan.h"
 #include "runtime/rlrt_protocol.h"
 #include "supervise.h"
@@ -215,6 +216,7 @@ int rl_run_once(const rl_run_config *cfg, rl_run_outcome *out, char *err, size_t
       parse_logs(cfg->scratch, "san.", rl_report_asan_parse, &out->findings, runtime_error, sizeof runtime_error,
                  rl_report_asan_runtime_error);
     parse_logs(cfg->scratch, "rlrt.", rl_report_rlrt_parse, &out->findings, runtime_error, 0, NULL);
+    parse_logs(cfg->scratch, "rlrt.", rl_report_rlrt_uv_parse, &out->findings, runtime_error, 0, NULL);
     judge_ending(cfg, &res, runtime_error, &out->findings);
     out->wall_ms = res.wall_ms;
     out->timed_out = res.timed_out;
