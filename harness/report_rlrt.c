@@ -14,21 +14,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "report_rlrt_log.h"
 #include "report_text.h"
 
 /* ---- the log, parsed ----------------------------------------------------- */
 
 #define RL__NAME 16 /* "M12", "T3": ids as the runtime prints them */
 
-typedef struct {
-  uint64_t *ip;
-  size_t n;
-} rl__ips;
-
-typedef struct {
-  uint64_t base, lo, hi; /* load bias and mapped range [lo, hi) */
-  char *path;
-} rl__module;
+/* A stack as the log wrote it: "<hex>,<hex>,..." or "-"; heap. */
+typedef char *rl__ips;
 
 typedef struct {
   char from[RL__NAME], to[RL__NAME];
@@ -72,8 +66,7 @@ typedef struct {
 } rl__created;
 
 typedef struct {
-  rl__module *modules;
-  size_t nmodules;
+  rl__rlrt_modules mods;
   rl__edge *edges;
   size_t nedges;
   rl__nowaiter *nowaiters;
@@ -105,23 +98,21 @@ static void *rl__push(rl__log *log, void *items_p, size_t *n, size_t size) {
 }
 
 static void rl__log_free(rl__log *log) {
-  for (size_t i = 0; i < log->nmodules; i++)
-    free(log->modules[i].path);
+  rl__rlrt_modules_free(&log->mods);
   for (size_t i = 0; i < log->nedges; i++) {
-    free(log->edges[i].s1.ip);
-    free(log->edges[i].s2.ip);
+    free(log->edges[i].s1);
+    free(log->edges[i].s2);
   }
   for (size_t i = 0; i < log->nnowaiters; i++)
-    free(log->nowaiters[i].s.ip);
+    free(log->nowaiters[i].s);
   for (size_t i = 0; i < log->nmisuses; i++)
-    free(log->misuses[i].s.ip);
+    free(log->misuses[i].s);
   for (size_t i = 0; i < log->ncreated; i++)
-    free(log->created[i].s.ip);
+    free(log->created[i].s);
   for (size_t i = 0; i < log->ndthreads; i++)
-    free(log->dthreads[i].s.ip);
+    free(log->dthreads[i].s);
   for (size_t i = 0; i < log->ndhelds; i++)
-    free(log->dhelds[i].s.ip);
-  free(log->modules);
+    free(log->dhelds[i].s);
   free(log->edges);
   free(log->nowaiters);
   free(log->misuses);
@@ -180,56 +171,21 @@ static int rl__tid(const char *s) {
   return atoi(name + 1);
 }
 
-/* "a,b,c" (hex) or "-" into ips. Returns 0, or -1 if malformed. */
+/* Keeps a stack field ("a,b,c" in hex, or "-") as text; 0, or -1 if it is
+ * missing or malformed. */
 static int rl__parse_ips(rl__log *log, const char *s, rl__ips *out) {
-  out->ip = NULL;
-  out->n = 0;
-  if (!s)
+  *out = NULL;
+  if (!s || !*s || strspn(s, "0123456789abcdef,-") != strlen(s))
     return -1;
-  if (strcmp(s, "-") == 0)
-    return 0;
-  while (*s) {
-    char *end;
-    uint64_t v = strtoull(s, &end, 16);
-    if (end == s)
-      return -1;
-    uint64_t *slot = rl__push(log, &out->ip, &out->n, sizeof *slot);
-    if (!slot)
-      return -1;
-    *slot = v;
-    s = *end == ',' ? end + 1 : end;
-    if (*end && *end != ',')
-      return -1;
-  }
-  return 0;
-}
-
-static void rl__parse_module(rl__log *log, char *line) {
-  /* "module base=H lo=H hi=H path=REST": the path may hold spaces. */
-  char *path = strstr(line, " path=");
-  if (!path)
-    return;
-  *path = '\0';
-  rl__tokens t;
-  rl__split(line, &t);
-  const char *base = rl__val(&t, 1, "base"), *lo = rl__val(&t, 1, "lo"),
-             *hi = rl__val(&t, 1, "hi");
-  if (!base || !lo || !hi)
-    return;
-  rl__module *m = rl__push(log, &log->modules, &log->nmodules, sizeof *m);
-  if (!m)
-    return;
-  m->base = strtoull(base, NULL, 16);
-  m->lo = strtoull(lo, NULL, 16);
-  m->hi = strtoull(hi, NULL, 16);
-  m->path = strdup(path + 6);
-  if (!m->path)
+  if (!(*out = strdup(s)))
     log->oom = 1;
+  return *out ? 0 : -1;
 }
 
 static void rl__parse_line(rl__log *log, char *line) {
-  if (strncmp(line, "module ", 7) == 0) {
-    rl__parse_module(log, line);
+  int module = rl__rlrt_module_line(&log->mods, line);
+  if (module != 0) {
+    log->oom |= module < 0;
     return;
   }
   rl__tokens t;
@@ -241,19 +197,19 @@ static void rl__parse_line(rl__log *log, char *line) {
     rl__created *c = rl__push(log, &log->created, &log->ncreated, sizeof *c);
     if (c && ((c->tid = rl__tid(t.tok[1])) < 0 ||
               rl__parse_ips(log, rl__val(&t, 2, "s"), &c->s) < 0))
-      log->ncreated--, free(c->s.ip);
+      log->ncreated--, free(c->s);
   } else if (strcmp(k, "edge") == 0 && t.n >= 6) {
     rl__edge *e = rl__push(log, &log->edges, &log->nedges, sizeof *e);
     if (e && (rl__name(e->from, t.tok[1]) < 0 || rl__name(e->to, t.tok[2]) < 0 ||
               (e->tid = rl__tid(t.tok[3])) < 0 ||
               rl__parse_ips(log, rl__val(&t, 4, "s1"), &e->s1) < 0 ||
               rl__parse_ips(log, rl__val(&t, 4, "s2"), &e->s2) < 0))
-      log->nedges--, free(e->s1.ip), free(e->s2.ip);
+      log->nedges--, free(e->s1), free(e->s2);
   } else if (strcmp(k, "nowaiter") == 0 && t.n >= 4) {
     rl__nowaiter *w = rl__push(log, &log->nowaiters, &log->nnowaiters, sizeof *w);
     if (w && (rl__name(w->cond, t.tok[1]) < 0 || (w->tid = rl__tid(t.tok[2])) < 0 ||
               rl__parse_ips(log, rl__val(&t, 3, "s"), &w->s) < 0))
-      log->nnowaiters--, free(w->s.ip);
+      log->nnowaiters--, free(w->s);
   } else if (strcmp(k, "misuse") == 0 && t.n >= 5) {
     rl__misuse *m = rl__push(log, &log->misuses, &log->nmisuses, sizeof *m);
     if (!m)
@@ -267,14 +223,14 @@ static void rl__parse_line(rl__log *log, char *line) {
     m->owner = owner ? rl__tid(owner) : -2;
     if (m->nobj == 0 || i >= t.n || (m->tid = rl__tid(t.tok[i])) < 0 ||
         rl__parse_ips(log, rl__val(&t, i, "s"), &m->s) < 0)
-      log->nmisuses--, free(m->s.ip);
+      log->nmisuses--, free(m->s);
   } else if (strcmp(k, "dump") == 0 && t.n == 2) {
     if (strcmp(t.tok[1], "begin") == 0) {
       /* A later dump replaces an earlier one. */
       for (size_t i = 0; i < log->ndthreads; i++)
-        free(log->dthreads[i].s.ip);
+        free(log->dthreads[i].s);
       for (size_t i = 0; i < log->ndhelds; i++)
-        free(log->dhelds[i].s.ip);
+        free(log->dhelds[i].s);
       log->ndthreads = log->ndhelds = 0;
       log->dumped = 0;
     } else if (strcmp(t.tok[1], "end") == 0) {
@@ -293,7 +249,7 @@ static void rl__parse_line(rl__log *log, char *line) {
     if ((d->tid = rl__tid(t.tok[1])) < 0 || !state ||
         strlen(state) >= sizeof d->state ||
         rl__parse_ips(log, rl__val(&t, 2, "s"), &d->s) < 0)
-      log->ndthreads--, free(d->s.ip);
+      log->ndthreads--, free(d->s);
     else
       strcpy(d->state, state);
   } else if (strcmp(k, "dheld") == 0 && t.n >= 5) {
@@ -301,7 +257,7 @@ static void rl__parse_line(rl__log *log, char *line) {
     const char *mode = rl__val(&t, 3, "mode");
     if (h && ((h->tid = rl__tid(t.tok[1])) < 0 || rl__name(h->lock, t.tok[2]) < 0 ||
               !mode || rl__parse_ips(log, rl__val(&t, 3, "s"), &h->s) < 0))
-      log->ndhelds--, free(h->s.ip);
+      log->ndhelds--, free(h->s);
     else if (h)
       h->write = strcmp(mode, "w") == 0;
   }
@@ -323,28 +279,10 @@ static void rl__read_log(rl__log *log, const char *text, size_t len) {
 
 /* ---- from the log to finding parts ---------------------------------------- */
 
-/* Builds a finding's stack from raw ips: (module path, offset), the top
- * frame at ip-1 (see report_rlrt.h). */
+/* A finding's stack from the log's text (rules in report_rlrt_log.h). */
 static void rl__stack(rl__log *log, const rl__ips *ips, rl_stack *out) {
-  for (size_t i = 0; i < ips->n && !log->oom; i++) {
-    rl_frame *fr = rl_stack_push(out);
-    if (!fr) {
-      log->oom = 1;
-      return;
-    }
-    uint64_t ip = ips->ip[i] - (i == 0);
-    fr->offset = ip;
-    for (size_t m = 0; m < log->nmodules; m++) {
-      const rl__module *mod = &log->modules[m];
-      if (ip >= mod->lo && ip < mod->hi) {
-        fr->offset = ip - mod->base;
-        fr->module = strdup(mod->path);
-        if (!fr->module)
-          log->oom = 1;
-        break;
-      }
-    }
-  }
+  if (rl__rlrt_stack(&log->mods, *ips, out) == -ENOMEM)
+    log->oom = 1;
 }
 
 /* What a lock id is, in words: "mutex M1". */
@@ -858,7 +796,8 @@ static void rl__misuses(rl__log *log, rl_findings *out, int *added) {
     int dup = 0;
     for (size_t k = 0; k < i && !dup; k++)
       dup = strcmp(log->misuses[k].what, m->what) == 0 &&
-            log->misuses[k].s.n && m->s.n && log->misuses[k].s.ip[0] == m->s.ip[0];
+            strcspn(m->s, ",") == strcspn(log->misuses[k].s, ",") &&
+            strncmp(m->s, log->misuses[k].s, strcspn(m->s, ",")) == 0;
     if (dup)
       continue;
     const char *a = m->obj[0], *b = m->nobj > 1 ? m->obj[1] : "?",

@@ -1,7 +1,7 @@
 /* report_rlrt_log.h -- what every reader of racelab's runtime log needs
  * besides its own lines: the module table ("module" lines) and stacks of
- * raw return addresses turned into finding frames. report_rlrt_uv.c uses
- * it; report_rlrt.c still has its own copy of the same rules. */
+ * raw return addresses turned into finding frames. report_rlrt_uv.c and
+ * report_rlrt.c use it. */
 #ifndef RL_REPORT_RLRT_LOG_H
 #define RL_REPORT_RLRT_LOG_H
 
