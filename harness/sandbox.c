@@ -42,6 +42,28 @@
 /* The per-run cgroup slots of rl__sandbox_run.cg. */
 enum { RL__CG_PIDS, RL__CG_MEMORY, RL__CG_CPUACCT, RL__CG_KILL, RL__CG_N };
 
+/* The control files that cgroup v1 and v2 name differently. */
+typedef struct {
+  const char *mem_limit;  /* the memory limit, in bytes */
+  const char *mem_swap;   /* the swap limit file ... */
+  int swap_is_total;      /* ... for memory+swap (v1), or swap alone (v2) */
+  const char *mem_events; /* flat-keyed, counts OOM kills as "oom_kill" */
+  const char *cpu_file;   /* CPU time of the whole cgroup */
+  const char *cpu_key;    /* its key; NULL: the file holds one number */
+  long long cpu_per_ms;   /* cpu_file units per millisecond */
+} rl__cg_files;
+
+static const rl__cg_files rl__cg_v1 = {
+    "memory.limit_in_bytes", "memory.memsw.limit_in_bytes", 1,
+    "memory.oom_control", "cpuacct.usage", NULL, 1000000};
+static const rl__cg_files rl__cg_v2 = {
+    "memory.max", "memory.swap.max", 0, "memory.events", "cpu.stat",
+    "usage_usec", 1000};
+
+static const rl__cg_files *rl__files(const rl_sandbox_caps *caps) {
+  return caps->cgroup2 ? &rl__cg_v2 : &rl__cg_v1;
+}
+
 enum rl__mount_kind {
   RL__M_TMPFS,   /* tmpfs on dst with data as options */
   RL__M_PROC,    /* a new proc on dst */
@@ -267,14 +289,22 @@ static int rl__seccomp_load(void) {
 /* ------------------------------------------------------------------------ */
 
 /* Sets root to mount/racelab if a cgroup with control file `probe` can be
- * created (and removed) there; leaves it "" otherwise. */
+ * created (and removed) there; leaves it "" otherwise. On cgroup2, enable
+ * names the controllers ("+memory") to hand down to racelab's children. */
 static void rl__probe_hierarchy(char *root, const char *mount,
-                                const char *probe) {
+                                const char *probe,
+                                const char *const *enable) {
   char dir[RL_SANDBOX_PATH_MAX], test[RL_SANDBOX_PATH_MAX + 32];
   root[0] = '\0';
   snprintf(dir, sizeof dir, "%s/" RL_SANDBOX_CGROUP_NAME, mount);
   if (mkdir(dir, 0755) < 0 && errno != EEXIST)
     return;
+  /* One at a time: a controller the machine lacks must not stop the rest.
+   * Both levels, since a child gets only what its parent delegates. */
+  for (int i = 0; enable && enable[i]; i++) {
+    rl__cg_write(mount, "cgroup.subtree_control", enable[i]);
+    rl__cg_write(dir, "cgroup.subtree_control", enable[i]);
+  }
   snprintf(test, sizeof test, "%s/probe-%ld", dir, (long)getpid());
   if (mkdir(test, 0755) < 0 && errno != EEXIST)
     return;
@@ -317,16 +347,38 @@ static int rl__probe_child(int flags, int with_mounts, int with_seccomp) {
   return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
+/* A pure cgroup2 machine (the default of Debian 12 and most distributions
+ * under systemd): pids, memory, CPU time and kill in one hierarchy. */
+static void rl__probe_cgroup2(rl_sandbox_caps *caps) {
+  static const char *const enable[] = {"+memory", "+pids", "+cpu", NULL};
+  rl__probe_hierarchy(caps->kill_root, "/sys/fs/cgroup", "cgroup.kill",
+                      enable);
+  char on[256];
+  if (!caps->kill_root[0] ||
+      rl__cg_read(caps->kill_root, "cgroup.subtree_control", on, sizeof on) < 0)
+    return;
+  caps->cgroup2 = 1;
+  if (strstr(on, "pids"))
+    memcpy(caps->pids_root, caps->kill_root, sizeof caps->kill_root);
+  if (strstr(on, "memory"))
+    memcpy(caps->memory_root, caps->kill_root, sizeof caps->kill_root);
+  /* cpu.stat's usage_usec is there even without the cpu controller. */
+  memcpy(caps->cpuacct_root, caps->kill_root, sizeof caps->kill_root);
+}
+
 int rl_sandbox_probe(rl_sandbox_caps *caps) {
   memset(caps, 0, sizeof *caps);
-  rl__probe_hierarchy(caps->pids_root, "/sys/fs/cgroup/pids", "pids.max");
+  rl__probe_hierarchy(caps->pids_root, "/sys/fs/cgroup/pids", "pids.max",
+                      NULL);
   rl__probe_hierarchy(caps->memory_root, "/sys/fs/cgroup/memory",
-                      "memory.limit_in_bytes");
+                      "memory.limit_in_bytes", NULL);
   rl__probe_hierarchy(caps->cpuacct_root, "/sys/fs/cgroup/cpuacct",
-                      "cpuacct.usage");
-  rl__probe_hierarchy(caps->kill_root, "/sys/fs/cgroup/unified", "cgroup.kill");
-  if (!caps->kill_root[0]) /* a pure cgroup2 machine */
-    rl__probe_hierarchy(caps->kill_root, "/sys/fs/cgroup", "cgroup.kill");
+                      "cpuacct.usage", NULL);
+  /* v1 has no kill: a controller-less cgroup2 beside it gives cgroup.kill. */
+  rl__probe_hierarchy(caps->kill_root, "/sys/fs/cgroup/unified",
+                      "cgroup.kill", NULL);
+  if (!caps->pids_root[0] && !caps->memory_root[0] && !caps->kill_root[0])
+    rl__probe_cgroup2(caps);
   caps->netns = rl__probe_child(CLONE_NEWNET, 0, 0);
   caps->mountns = rl__probe_child(CLONE_NEWNS, 1, 0);
   caps->seccomp = rl__probe_child(0, 0, 1);
@@ -522,6 +574,15 @@ static int rl__plan_mounts(const rl_sandbox *sb, rl__sandbox_run *run) {
   return rc;
 }
 
+/* Whether slot's cgroup is one an earlier slot already has (cgroup2: one
+ * directory serves every slot). */
+static int rl__cg_shared(const rl__sandbox_run *run, int slot) {
+  for (int i = 0; i < slot; i++)
+    if (run->cg[i][0] && strcmp(run->cg[i], run->cg[slot]) == 0)
+      return 1;
+  return 0;
+}
+
 static int rl__cg_create(rl__sandbox_run *run, int slot, const char *root,
                          const char *name) {
   if (!root[0])
@@ -531,6 +592,8 @@ static int rl__cg_create(rl__sandbox_run *run, int slot, const char *root,
     run->cg[slot][0] = '\0';
     return -ENAMETOOLONG;
   }
+  if (rl__cg_shared(run, slot))
+    return 0;
   if (mkdir(run->cg[slot], 0755) < 0) {
     int rc = -errno;
     run->cg[slot][0] = '\0';
@@ -563,12 +626,14 @@ int rl__sandbox_begin(const rl_sandbox *sb, rl__sandbox_run *run) {
     rc = rl__cg_write(run->cg[RL__CG_PIDS], "pids.max", num);
   }
   if (rc == 0 && run->cg[RL__CG_MEMORY][0]) {
+    const rl__cg_files *f = rl__files(c);
     snprintf(num, sizeof num, "%lld", sb->memory_bytes);
-    rc = rl__cg_write(run->cg[RL__CG_MEMORY], "memory.limit_in_bytes", num);
-    /* With swap, the limit would only slow a hog down: cap memory+swap too
-     * (the file exists only when swap accounting is on). */
+    rc = rl__cg_write(run->cg[RL__CG_MEMORY], f->mem_limit, num);
+    /* With swap, the limit would only slow a hog down. The file exists only
+     * when swap accounting is on. */
     if (rc == 0)
-      rl__cg_write(run->cg[RL__CG_MEMORY], "memory.memsw.limit_in_bytes", num);
+      rl__cg_write(run->cg[RL__CG_MEMORY], f->mem_swap,
+                   f->swap_is_total ? num : "0");
   }
   if (rc == 0 && c->mountns)
     rc = rl__plan_mounts(sb, run);
@@ -696,7 +761,7 @@ int rl__sandbox_child(const rl__sandbox_run *run) {
   const rl_sandbox *sb = run->sb;
   /* Join first: moving into a cgroup needs the privileges dropped below. */
   for (int i = 0; i < RL__CG_N; i++) {
-    if (!run->cg[i][0])
+    if (!run->cg[i][0] || rl__cg_shared(run, i))
       continue;
     int rc = rl__cg_write(run->cg[i], "cgroup.procs", "0");
     if (rc < 0) {
@@ -758,23 +823,27 @@ int rl__sandbox_kill(const rl__sandbox_run *run, int wait_empty) {
 
 void rl__sandbox_end(rl__sandbox_run *run, rl_run_result *res) {
   if (res) {
+    const rl__cg_files *f = rl__files(&run->sb->caps);
     if (run->cg[RL__CG_MEMORY][0])
       res->memory_limited =
-          rl__cg_key(run->cg[RL__CG_MEMORY], "memory.oom_control",
-                     "oom_kill") > 0;
+          rl__cg_key(run->cg[RL__CG_MEMORY], f->mem_events, "oom_kill") > 0;
     if (run->cg[RL__CG_PIDS][0])
       res->pids_limited =
           rl__cg_key(run->cg[RL__CG_PIDS], "pids.events", "max") > 0;
     char buf[64];
-    if (run->cg[RL__CG_CPUACCT][0] &&
-        rl__cg_read(run->cg[RL__CG_CPUACCT], "cpuacct.usage", buf,
-                    sizeof buf) > 0)
-      res->cpu_ms = atoll(buf) / 1000000;
+    if (run->cg[RL__CG_CPUACCT][0] && f->cpu_key)
+      res->cpu_ms =
+          rl__cg_key(run->cg[RL__CG_CPUACCT], f->cpu_file, f->cpu_key) /
+          f->cpu_per_ms;
+    else if (run->cg[RL__CG_CPUACCT][0] &&
+             rl__cg_read(run->cg[RL__CG_CPUACCT], f->cpu_file, buf,
+                         sizeof buf) > 0)
+      res->cpu_ms = atoll(buf) / f->cpu_per_ms;
     rl_sandbox_describe(run->sb, res->protections, sizeof res->protections);
   }
   rl__sandbox_kill(run, 1);
   for (int i = 0; i < RL__CG_N; i++)
-    if (run->cg[i][0])
+    if (run->cg[i][0] && !rl__cg_shared(run, i))
       rl__cg_remove(run->cg[i]);
   memset(run->cg, 0, sizeof run->cg);
 }

@@ -50,10 +50,12 @@ typedef struct {
   int mountns; /* unshare(CLONE_NEWNS), tmpfs, bind mounts, pivot_root */
   int setuid;  /* we are root and can switch to an unprivileged uid */
   int seccomp; /* a seccomp filter loads (x86-64 only: the filter knows its numbers) */
-  char pids_root[RL_SANDBOX_PATH_MAX];    /* v1 pids hierarchy dir we can create cgroups in, "" = none */
-  char memory_root[RL_SANDBOX_PATH_MAX];  /* v1 memory hierarchy dir, "" = none */
-  char cpuacct_root[RL_SANDBOX_PATH_MAX]; /* v1 cpuacct hierarchy dir, "" = none */
+  char pids_root[RL_SANDBOX_PATH_MAX];    /* pids hierarchy dir we can create cgroups in, "" = none */
+  char memory_root[RL_SANDBOX_PATH_MAX];  /* memory hierarchy dir, "" = none */
+  char cpuacct_root[RL_SANDBOX_PATH_MAX]; /* CPU-time hierarchy dir, "" = none */
   char kill_root[RL_SANDBOX_PATH_MAX];    /* cgroup2 dir with cgroup.kill, "" = none */
+  int cgroup2;                            /* pure cgroup2: the four roots are one
+                                             directory (untested on the v1 CI) */
 } rl_sandbox_caps;
 
 struct rl_sandbox {
