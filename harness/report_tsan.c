@@ -19,6 +19,7 @@
  *             | "Location is stack of " WHO "." | "Location is TLS of " WHO "."
  *             | "Location is file descriptor N " ... ":" FRAMES
  *             | "Cycle in lock order graph: " MID " (0xADDR) => " ... "=> " MID
+ *             | "And N more similar thread leaks."
  *             | "Mutex " MID " acquired here while holding mutex " MID
  *                 " in " WHO ":" FRAMES
  *             | "Mutex " MID " previously acquired by the same thread here:"
@@ -101,6 +102,7 @@ typedef struct {
   size_t also;               /* 1 + index of the "and:" location, 0 if none */
   char mutex[32];            /* first mutex the report names, "" if none */
   int writes[2];             /* the first two accesses are writes */
+  long similar;              /* "And N more similar thread leaks." */
   int oom;
 } rl__tsan_block;
 
@@ -355,6 +357,9 @@ static char *rl__summary(const rl__tsan_block *b, rl__line title) {
     return rl__fmt("threads take mutexes in an order that can deadlock (%s)",
                    f->object ? f->object : "a lock cycle");
   case RL_FINDING_UNJOINED_THREAD:
+    if (f->nthreads && b->similar > 0)
+      return rl__fmt("thread T%d and %ld more created at the same place are never "
+                     "joined", f->threads[0].id, b->similar);
     if (f->nthreads)
       return rl__fmt("thread T%d is never joined", f->threads[0].id);
     break;
@@ -424,7 +429,10 @@ static int rl__tsan_report(rl__lines *it, rl__line title, int deadly,
     int leak_creator = -2;
     if (rl__starts_with(t, "Location is "))
       rl__object(&b, t, &target);
-    else if (rl__starts_with(t, "Cycle in lock order graph: "))
+    else if (rl__starts_with(t, "And ") && rl__find(t, " more similar thread leaks")) {
+      const char *p = t.s + 4;
+      b.similar = rl__parse_num(&p, t.s + t.len);
+    } else if (rl__starts_with(t, "Cycle in lock order graph: "))
       rl__cycle(&b, t);
     else if (rl__starts_with(t, "Mutex "))
       rl__mutex_section(&b, t, &target);

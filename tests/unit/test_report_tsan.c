@@ -286,6 +286,20 @@ static void thread_leak(void **state) {
   (void)state;
 }
 
+static void thread_leaks(void **state) {
+  static const char *const logs[] = {"thread_leaks.gcc.sym0", "thread_leaks.clang.sym0"};
+  for (size_t i = 0; i < 2; i++) {
+    rl_findings l;
+    parse_log(logs[i], &l, 1);
+    rl_finding *f = &l.items[0];
+    assert_int_equal(f->kind, RL_FINDING_UNJOINED_THREAD);
+    assert_string_equal(f->summary,
+                        "thread T1 and 3 more created at the same place are never joined");
+    rl_findings_free(&l);
+  }
+  (void)state;
+}
+
 static void unlock_unlocked(void **state) {
   static const char *const logs[] = {"unlock_unlocked.gcc.sym0",
                                      "unlock_unlocked.clang.sym1"};
@@ -477,7 +491,7 @@ int main(void) {
       cmocka_unit_test(stack_race),           cmocka_unit_test(atomic_and_plain),
       cmocka_unit_test(held_mutexes),           cmocka_unit_test(lock_order_two),       cmocka_unit_test(lock_order_one_stack_per_edge),
       cmocka_unit_test(lock_cycle_three),
-      cmocka_unit_test(thread_leak),          cmocka_unit_test(unlock_unlocked),
+      cmocka_unit_test(thread_leak),          cmocka_unit_test(thread_leaks),          cmocka_unit_test(unlock_unlocked),
       cmocka_unit_test(destroy_locked),       cmocka_unit_test(use_after_free),       cmocka_unit_test(several_reports),
       cmocka_unit_test(truncated),            cmocka_unit_test(segv),
       cmocka_unit_test(unknown_warning),

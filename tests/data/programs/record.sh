@@ -11,7 +11,7 @@ data=$(dirname "$here")
 work=$(mktemp -d /tmp/rl_record.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
-tsan_progs="counter_race heap_race_locked lock_order lock_cycle3 thread_leak unlock_unlocked uaf_threads fork_threads stack_race null_deref destroy_locked atomic_mixed"
+tsan_progs="counter_race heap_race_locked lock_order lock_cycle3 thread_leak unlock_unlocked uaf_threads fork_threads stack_race null_deref destroy_locked atomic_mixed thread_leaks"
 asan_progs="uaf_threads heap_overflow double_free null_deref leak stack_scope global_overflow"
 # wanted PROG: true if PROG was named on the command line, or none was.
 wanted() {
