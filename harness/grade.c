@@ -71,32 +71,54 @@ static const rl_exercise *exercise_named(const rl_lab *lab, const char *folder) 
   return NULL;
 }
 
+#define LINK_SEARCH_DEPTH 8 /* folders below an exercise folder that are searched for links */
+
+/* The first entry under dir (hidden ones too: `#include ".x"` works) that
+ * is a link leading outside real, as a path relative to dir, or NULL. */
+static char *link_outside(const char *dir, const char *real, int depth) {
+  DIR *d = opendir(dir);
+  if (!d) return NULL;
+  size_t rlen = strlen(real);
+  char *found = NULL;
+  struct dirent *e;
+  while (!found && (e = readdir(d))) {
+    if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0) continue;
+    char *entry = rl_path_join(dir, e->d_name), target[PATH_MAX];
+    struct stat st;
+    int known = lstat(entry, &st) == 0;
+    if (known && S_ISLNK(st.st_mode)) {
+      if (!realpath(entry, target) || strncmp(target, real, rlen) != 0 || target[rlen] != '/')
+        found = rl_xstrdup(e->d_name);
+    } else if (known && S_ISDIR(st.st_mode) && depth > 0) {
+      char *below = link_outside(entry, real, depth - 1);
+      if (below) found = rl_xasprintf("%s/%s", e->d_name, below), free(below);
+    }
+    free(entry);
+  }
+  closedir(d);
+  return found;
+}
+
 /* Why an exercise folder cannot be checked, written into buf, or NULL:
  * not a real folder, empty, or holding a link that leads outside it (a
  * submission must not make racelab compile /etc/shadow or a classmate's
  * file). */
 static const char *folder_problem(const char *path, char *buf, size_t cap) {
   struct stat st;
-  if (lstat(path, &st) != 0) return snprintf(buf, cap, "cannot read the folder: %s", strerror(errno)), buf;
+  char real[PATH_MAX];
+  if (lstat(path, &st) != 0 || !realpath(path, real))
+    return snprintf(buf, cap, "cannot read the folder: %s", strerror(errno)), buf;
   if (S_ISLNK(st.st_mode)) return "the folder is a symbolic link; submit the files themselves";
   if (!S_ISDIR(st.st_mode)) return "not a folder: a submission holds one folder per exercise";
-  char real[PATH_MAX];
-  if (!realpath(path, real)) return snprintf(buf, cap, "cannot read the folder: %s", strerror(errno)), buf;
-  size_t n = 0, rlen = strlen(real);
+  size_t n = 0;
   char **entries = list_visible(path, &n);
-  const char *problem = entries && n ? NULL : "the folder is empty";
-  for (size_t i = 0; entries && i < n && !problem; i++) {
-    char *entry = rl_path_join(path, entries[i]);
-    char target[PATH_MAX];
-    if (lstat(entry, &st) == 0 && S_ISLNK(st.st_mode) &&
-        (!realpath(entry, target) || strncmp(target, real, rlen) != 0 || target[rlen] != '/')) {
-      snprintf(buf, cap, "%s is a symbolic link to a file outside the submission", entries[i]);
-      problem = buf;
-    }
-    free(entry);
-  }
   rl_free_strv(entries);
-  return problem;
+  if (!n) return "the folder is empty";
+  char *link = link_outside(path, real, LINK_SEARCH_DEPTH);
+  if (!link) return NULL;
+  snprintf(buf, cap, "%s is a symbolic link to a file outside the submission", link);
+  free(link);
+  return buf;
 }
 
 /* ------------------------------------------------------------- students */
@@ -183,8 +205,9 @@ static json_t *grade_student(const grader *g, const student *s, const char *harn
   return rl_grade_student_json(s->name, g->settings, tests);
 }
 
-/* A student entry of the submissions root: its exercise folders, filtered
- * by --exercises (a folder that is no exercise stays, to be reported). */
+/* A student entry of the submissions root: its exercise folders (with
+ * --exercises, only those exercises'; without, every visible entry, so
+ * that what is no exercise is reported). */
 static void find_folders(const grader *g, student *s) {
   struct stat st;
   char *path = rl_path_join(g->root, s->name);
