@@ -94,6 +94,16 @@ expect_json '(.students | length) == 7' "results kept among the submissions are 
 rl grade "$S/bob/01-hit-counter" --runs 1 --out "$W/one.json"
 cp "$W/one.json" "$out"
 expect_json '.students[0].student == "bob" and .students[0].tests[0].status == "fail"' "one exercise folder is one submission"
+# racelab failing (here: no compiler) is not the student's error: exit 1,
+# and a resume grades that student again.
+RACELAB_CC=/nonexistent/cc rl grade "$S/bob/01-hit-counter" --runs 1 --out "$W/h.json"
+expect_status 1 "racelab could not grade a submission"
+cp "$W/h.json" "$out"
+expect_json '.students[0].tests[0] | .status == "error" and .harness_error == true and (.message | test("racelab could not check"))' \
+  "the result says racelab failed"
+rl grade "$S/bob/01-hit-counter" --runs 1 --out "$W/h.json" --resume
+expect_status 0 "graded once racelab works again"
+expect_out "graded 1, kept 0" "resume grades again what racelab failed"
 rl grade "$W/none" --out "$W/x.json"
 expect_usage_error "not a folder of submissions" "a missing folder"
 rl grade "$S" --exercises 99 --out "$W/x.json"
