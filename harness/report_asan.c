@@ -37,20 +37,20 @@
 
 #include "report_text.h"
 
-/* Plain-words summaries of the common bug types; %d is the thread. */
+/* Plain-words summaries of the common bug types, after "T<n> ". */
 static const struct {
   const char *bug;
   const char *summary;
 } rl__asan_summaries[] = {
-    {"heap-use-after-free", "T%d uses heap memory after it was freed"},
-    {"heap-buffer-overflow", "T%d accesses memory outside a heap block"},
-    {"stack-buffer-overflow", "T%d accesses memory outside a local array"},
-    {"global-buffer-overflow", "T%d accesses memory outside a global array"},
-    {"stack-use-after-return", "T%d uses a local variable of a function that has returned"},
-    {"stack-use-after-scope", "T%d uses a local variable after its scope ended"},
-    {"double-free", "T%d frees a heap block that was already freed"},
-    {"bad-free", "T%d frees memory that malloc() did not return"},
-    {"SEGV", "T%d crashes on an invalid address"},
+    {"heap-use-after-free", "uses heap memory after it was freed"},
+    {"heap-buffer-overflow", "accesses memory outside a heap block"},
+    {"stack-buffer-overflow", "accesses memory outside a local array"},
+    {"global-buffer-overflow", "accesses memory outside a global array"},
+    {"stack-use-after-return", "uses a local variable of a function that has returned"},
+    {"stack-use-after-scope", "uses a local variable after its scope ended"},
+    {"double-free", "frees a heap block that was already freed"},
+    {"bad-free", "frees memory that malloc() did not return"},
+    {"SEGV", "crashes on an invalid address"},
 };
 
 typedef struct {
@@ -213,10 +213,13 @@ static char *rl__role(const rl__asan_block *b) {
 }
 
 static char *rl__asan_summary(const rl__asan_block *b) {
+  char who[32] = "a thread"; /* when ASan named none */
+  if (b->thread >= 0)
+    snprintf(who, sizeof who, "T%d", b->thread);
   for (size_t i = 0; i < sizeof rl__asan_summaries / sizeof *rl__asan_summaries; i++)
     if (strcmp(b->bug, rl__asan_summaries[i].bug) == 0)
-      return rl__fmt(rl__asan_summaries[i].summary, b->thread);
-  return rl__fmt("%s in T%d", b->bug, b->thread);
+      return rl__fmt("%s %s", who, rl__asan_summaries[i].summary);
+  return rl__fmt("%s in %s", b->bug, who);
 }
 
 /* Parses one report; header is the text after "ERROR: AddressSanitizer: ". */

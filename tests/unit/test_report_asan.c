@@ -222,6 +222,19 @@ static void leaks_are_not_findings(void **state) {
   (void)state;
 }
 
+/* A bug type with no plain-words summary, cut before the access line. */
+static void unknown_bug_type(void **state) {
+  static const char text[] =
+      "==3==ERROR: AddressSanitizer: unknown-crash on address 0x1 at pc 0x2 bp 0x3 sp 0x4\n";
+  rl_findings l = {0};
+  assert_int_equal(rl_report_asan_parse(text, sizeof text - 1, &l), 1);
+  assert_string_equal(l.items[0].detail, "unknown-crash");
+  assert_string_equal(l.items[0].summary, "unknown-crash in a thread");
+  assert_int_equal(l.items[0].nlocations, 0);
+  rl_findings_free(&l);
+  (void)state;
+}
+
 static void runtime_errors(void **state) {
   /* gcc 12's LSan crashing at exit, as seen in research/perf.md. */
   static const char text[] =
@@ -266,6 +279,7 @@ int main(void) {
       cmocka_unit_test(global_overflow),
       cmocka_unit_test(stack_use_after_scope),
       cmocka_unit_test(leaks_are_not_findings),
+      cmocka_unit_test(unknown_bug_type),
       cmocka_unit_test(runtime_errors),
       cmocka_unit_test(truncated),
   };
