@@ -422,6 +422,28 @@ static void test_kill_all_spares_other_runs(void **state) {
   assert_nothing_left();
 }
 
+/* The pure cgroup2 layout, where one directory serves every slot, tried
+ * on this machine's controller-less cgroup2: CPU time from cpu.stat, one
+ * join, one removal, the kill. (Its memory and pids files need a machine
+ * whose controllers are not bound to cgroup v1.) */
+static void test_cgroup2_layout(void **state) {
+  rl_sandbox sb;
+  sandbox_for_tests(&sb);
+  sb.caps.cgroup2 = 1;
+  memcpy(sb.caps.cpuacct_root, sb.caps.kill_root, sizeof sb.caps.kill_root);
+  sb.caps.pids_root[0] = sb.caps.memory_root[0] = '\0';
+  /* The spinner is never waited for, so only the cgroup sees its CPU. */
+  char *const argv[] = {"/bin/sh", "-c", "$0 & sleep 5", hostile_bin("spin"),
+                        NULL};
+  rl_run_result res;
+  sandboxed(&sb, argv, 500, &res);
+  assert_true(res.timed_out);
+  assert_true(res.cpu_ms > 100);
+  assert_non_null(strstr(res.protections, "cpuacct kill"));
+  rl_run_result_free(&res);
+  assert_nothing_left();
+}
+
 /* racelab itself killed mid-run: the program dies with it (PDEATHSIG),
  * and what escaped into the cgroup is swept by the next probe. */
 static void test_harness_crash_recovered_by_probe(void **state) {
@@ -495,6 +517,7 @@ int main(void) {
       cmocka_unit_test(test_parallel_runs_do_not_interfere),
       cmocka_unit_test(test_kill_all_spares_other_runs),
       cmocka_unit_test(test_harness_crash_recovered_by_probe),
+      cmocka_unit_test(test_cgroup2_layout),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
