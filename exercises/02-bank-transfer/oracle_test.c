@@ -4,7 +4,8 @@
  *    morning's payments, then the afternoon's refunds): no money is created
  *    or lost.
  * 2. Two tellers move money between the same two accounts in opposite
- *    directions at the same time: both finish.
+ *    directions at the same time: both finish (within 2 s; a test that
+ *    deadlocked would otherwise hang, so it gives up and fails instead).
  */
 #define _POSIX_C_SOURCE 200809L /* POSIX declarations under -std=c11 */
 #include <stdarg.h>
@@ -12,6 +13,9 @@
 #include <setjmp.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include <stdio.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "bank.h"
 
@@ -77,14 +81,46 @@ static void test_money_is_conserved(void **state) {
   assert_int_equal(total(), before);
 }
 
+/* Tellers of the second test report here when they are done, so that the
+ * test can give up after a deadline instead of hanging forever. */
+static pthread_mutex_t done_lock = PTHREAD_MUTEX_INITIALIZER;
+static pthread_cond_t done_cond = PTHREAD_COND_INITIALIZER;
+static int done_count;
+
+static void *teller_run_and_report(void *arg) {
+  teller_run(arg);
+  pthread_mutex_lock(&done_lock);
+  done_count++;
+  pthread_cond_signal(&done_cond);
+  pthread_mutex_unlock(&done_lock);
+  return NULL;
+}
+
 static void test_opposite_transfers_finish(void **state) {
   (void)state;
   long before = total();
-  struct teller alice = {&accounts[0], &accounts[1], 20};
-  struct teller bob = {&accounts[1], &accounts[0], 20};
+  struct teller alice = {&accounts[0], &accounts[1], 5};
+  struct teller bob = {&accounts[1], &accounts[0], 5};
   pthread_t ta, tb;
-  assert_int_equal(pthread_create(&ta, NULL, teller_run, &alice), 0);
-  assert_int_equal(pthread_create(&tb, NULL, teller_run, &bob), 0);
+  assert_int_equal(pthread_create(&ta, NULL, teller_run_and_report, &alice), 0);
+  assert_int_equal(pthread_create(&tb, NULL, teller_run_and_report, &bob), 0);
+
+  struct timespec deadline;
+  clock_gettime(CLOCK_REALTIME, &deadline);
+  deadline.tv_sec += 2;
+  pthread_mutex_lock(&done_lock);
+  int rc = 0;
+  while (done_count < 2 && rc == 0)
+    rc = pthread_cond_timedwait(&done_cond, &done_lock, &deadline);
+  int finished = done_count;
+  pthread_mutex_unlock(&done_lock);
+  if (finished < 2) {
+    /* The tellers are stuck for good; nothing can be cleaned up. */
+    fprintf(stderr, "opposite transfers did not finish within 2 s: "
+                    "the two tellers deadlocked\n");
+    fflush(stderr);
+    _exit(1);
+  }
   assert_int_equal(pthread_join(ta, NULL), 0);
   assert_int_equal(pthread_join(tb, NULL), 0);
   assert_int_equal(total(), before);
