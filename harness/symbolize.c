@@ -150,8 +150,9 @@ static int rl__is_global(const rl_finding *f) {
          f->object_origin.count == 1;
 }
 
-/* Calls visit(s, binary, frame, addr, data, ctx) for every frame that needs
- * symbolizing; stops at the first negative return. */
+/* Called with each frame that needs symbolizing, the address to look up,
+ * whether it is a global (data), and its finding; returns how many frames
+ * it handled (0 or 1) or a negative errno, which stops the walk. */
 typedef int (*rl__frame_visit)(rl_symbolizer *s, const char *binary,
                                rl_frame *fr, uint64_t addr, int data,
                                rl_finding *f);
@@ -163,7 +164,7 @@ static int rl__visit_stack(rl_symbolizer *s, const char *binary, rl_stack *st,
     rl_frame *fr = &st->frames[i];
     if (fr->function || !rl__is_binary(fr, binary))
       continue;
-    /* A caller's frame holds the return address: the call is just before. */
+    /* Below the top, offset-1: symbolize.h says why. */
     uint64_t addr = i > 0 && fr->offset ? fr->offset - 1 : fr->offset;
     int r = visit(s, binary, fr, addr, 0, f);
     if (r < 0)
