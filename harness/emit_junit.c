@@ -67,7 +67,9 @@ static void testcase(FILE *out, const char *student, const json_t *test) {
     const char *type = json_is_true(json_object_get(test, "harness_error")) ? "harness-error"
                        : first                                               ? field(first, "kind")
                                                                              : "submission-error";
-    fprintf(out, "      <error type=\"%s\" message=\"", type);
+    fputs("      <error type=\"", out);
+    xml_text(out, type);
+    fputs("\" message=\"", out);
     xml_text(out, field(test, "message"));
     fputs("\"/>\n", out);
   }
