@@ -86,23 +86,19 @@ static int save(const char *root, state_file *sf) {
   return rc;
 }
 
-rl_exercise_state rl_progress_state(const char *root, const char *id) {
+/* The stored entry of one exercise (untouched, no hints if none). */
+static entry lookup(const char *root, const char *id) {
   state_file sf;
   load(root, &sf);
   entry *e = find(&sf, id, 0);
-  rl_exercise_state s = e ? e->state : RL_STATE_UNTOUCHED;
+  entry copy = {.state = e ? e->state : RL_STATE_UNTOUCHED, .hints = e ? e->hints : 0};
   release(&sf);
-  return s;
+  return copy;
 }
 
-int rl_progress_hints(const char *root, const char *id) {
-  state_file sf;
-  load(root, &sf);
-  entry *e = find(&sf, id, 0);
-  int h = e ? e->hints : 0;
-  release(&sf);
-  return h;
-}
+rl_exercise_state rl_progress_state(const char *root, const char *id) { return lookup(root, id).state; }
+
+int rl_progress_hints(const char *root, const char *id) { return lookup(root, id).hints; }
 
 int rl_progress_set_state(const char *root, const char *id, rl_exercise_state s) {
   state_file sf;
