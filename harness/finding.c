@@ -174,8 +174,9 @@ static int rl__module_is_library(const char *module) {
 static int rl__frame_is_user(const rl_frame *fr) {
   /* Racelab's runtime and the sanitizers' entry points, by name prefix. */
   static const char *const fn_prefixes[] = {
-      "rlrt_",  "__wrap_", "__real_", "__tsan",      "__asan",
+      "rlrt_",  "__wrap_", "__real_",     "__tsan",         "__asan",
       "__lsan", "__ubsan", "__sanitizer", "__interceptor_", "__libc_start",
+      "__GI_",  "__pthread_kill",
   };
   /* libc's thread and process start-up, when it has debug info. */
   static const char *const fn_names[] = {"start_thread", "clone", "clone3",
@@ -187,9 +188,19 @@ static int rl__frame_is_user(const rl_frame *fr) {
       "/libsanitizer/", "compiler-rt/", "/sanitizer_common/",
       "sysdeps/",       "nptl/",        "harness/runtime/",
   };
+  /* A sanitizer that symbolizes (symbolize=1) prints glibc's frames with
+   * paths relative to glibc's tree and no module; these are its top-level
+   * directories that show up in stacks. */
+  static const char *const glibc_dirs[] = {
+      "csu/",   "stdlib/", "libio/", "stdio-common/", "string/", "malloc/",
+      "misc/",  "posix/",  "signal/", "elf/",         "io/",     "assert/",
+  };
   if (!fr->file || !fr->file[0] || rl__starts(fr->file, "/usr/") ||
       rl__starts(fr->file, "../") || rl__module_is_library(fr->module))
     return 0;
+  for (size_t i = 0; i < sizeof glibc_dirs / sizeof *glibc_dirs; i++)
+    if (rl__starts(fr->file, glibc_dirs[i]))
+      return 0;
   for (size_t i = 0; i < sizeof fn_prefixes / sizeof *fn_prefixes; i++)
     if (rl__starts(fr->function, fn_prefixes[i]))
       return 0;

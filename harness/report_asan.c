@@ -24,8 +24,10 @@
  *            | "Hint: " ... [FRAMES]      (a deadly signal's stack follows)
  *            | any other line ending in ":" FRAMES   (frames dropped)
  *
- * BUGTYPE is taken from the SUMMARY line when there is one (it is ASan's
- * short name: "double-free", "bad-free"), else from the header.
+ * ABRT, FPE, ILL and TRAP make crash findings, every other report a
+ * memory-error one. BUGTYPE is taken from the SUMMARY line when there is
+ * one (it is ASan's short name: "double-free", "bad-free"), else from the
+ * header.
  * "ERROR: LeakSanitizer: detected memory leaks" is not a report here.
  */
 #include "report_asan.h"
@@ -51,7 +53,21 @@ static const struct {
     {"double-free", "frees a heap block that was already freed"},
     {"bad-free", "frees memory that malloc() did not return"},
     {"SEGV", "crashes on an invalid address"},
+    {"ABRT", "aborts the program (SIGABRT)"},
+    {"FPE", "divides by zero (SIGFPE)"},
+    {"ILL", "executes an illegal instruction (SIGILL)"},
 };
+
+/* Deadly signals that say nothing about memory: crashes, not memory errors. */
+static const char *const rl__asan_crashes[] = {"ABRT", "FPE", "ILL", "TRAP"};
+
+/* The plain-words phrase for bug, or NULL. */
+static const char *rl__asan_phrase(const char *bug) {
+  for (size_t i = 0; i < sizeof rl__asan_summaries / sizeof *rl__asan_summaries; i++)
+    if (strcmp(bug, rl__asan_summaries[i].bug) == 0)
+      return rl__asan_summaries[i].summary;
+  return NULL;
+}
 
 typedef struct {
   rl_finding *f;
@@ -209,17 +225,16 @@ static char *rl__role(const rl__asan_block *b) {
     return rl__fmt("frees the block a second time");
   if (strcmp(b->bug, "SEGV") == 0 && b->signal)
     return rl__fmt("%s an invalid address", b->signal);
-  return rl__fmt("%s", b->bug);
+  const char *phrase = rl__asan_phrase(b->bug);
+  return rl__fmt("%s", phrase ? phrase : b->bug);
 }
 
 static char *rl__asan_summary(const rl__asan_block *b) {
   char who[32] = "a thread"; /* when ASan named none */
   if (b->thread >= 0)
     snprintf(who, sizeof who, "T%d", b->thread);
-  for (size_t i = 0; i < sizeof rl__asan_summaries / sizeof *rl__asan_summaries; i++)
-    if (strcmp(b->bug, rl__asan_summaries[i].bug) == 0)
-      return rl__fmt("%s %s", who, rl__asan_summaries[i].summary);
-  return rl__fmt("%s in %s", b->bug, who);
+  const char *phrase = rl__asan_phrase(b->bug);
+  return phrase ? rl__fmt("%s %s", who, phrase) : rl__fmt("%s in %s", b->bug, who);
 }
 
 /* Parses one report; header is the text after "ERROR: AddressSanitizer: ". */
@@ -277,6 +292,9 @@ static int rl__asan_report(rl__lines *it, rl__line header, rl_findings *out) {
   if (f->nlocations && !f->locations[0].role)
     rl__set(&b, &f->locations[0].role, rl__role(&b));
   rl__set(&b, &f->detail, rl__strndup(b.bug, strlen(b.bug)));
+  for (size_t i = 0; i < sizeof rl__asan_crashes / sizeof *rl__asan_crashes; i++)
+    if (strcmp(b.bug, rl__asan_crashes[i]) == 0)
+      f->kind = RL_FINDING_CRASH;
   rl__set(&b, &f->summary, rl__asan_summary(&b));
   return b.oom ? -ENOMEM : 0;
 }

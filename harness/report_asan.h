@@ -7,7 +7,8 @@
 #include "finding.h"
 
 /* Appends one memory-error finding per AddressSanitizer report in text
- * (heap-use-after-free, buffer overflows, double-free, SEGV, ...): the
+ * (heap-use-after-free, buffer overflows, double-free, SEGV, ...; a crash
+ * finding for a deadly signal that is not about memory, like ABRT): the
  * faulting access first, then where the block was freed; object_origin is
  * where it was allocated; detail is ASan's bug type ("heap-use-after-free").
  * LeakSanitizer's "detected memory leaks" reports are skipped: racelab is

@@ -222,6 +222,31 @@ static void leaks_are_not_findings(void **state) {
   (void)state;
 }
 
+/* abort() in a thread (handle_abort=1): the learner's frame is found
+ * below glibc's symbolized frames, which have relative paths. */
+static void abort_in_thread(void **state) {
+  static const char *const logs[] = {"abort_thread.gcc.sym0", "abort_thread.gcc.sym1",
+                                     "abort_thread.clang.sym1"};
+  for (size_t i = 0; i < 3; i++) {
+    rl_findings l;
+    parse_log(logs[i], &l, 1);
+    rl_finding *f = &l.items[0];
+    assert_int_equal(f->kind, RL_FINDING_CRASH);
+    assert_string_equal(f->detail, "ABRT");
+    assert_string_equal(f->summary, "T1 aborts the program (SIGABRT)");
+    assert_string_equal(f->locations[0].role, "aborts the program (SIGABRT)");
+    assert_int_equal(f->locations[0].thread, 1);
+    assert_int_equal(f->nthreads, 1);
+    if (i > 0) {
+      rl_finding_locate(f);
+      assert_string_equal(f->locations[0].function, "worker");
+      assert_int_equal(f->locations[0].line, 8);
+    }
+    rl_findings_free(&l);
+  }
+  (void)state;
+}
+
 /* A bug type with no plain-words summary, cut before the access line. */
 static void unknown_bug_type(void **state) {
   static const char text[] =
@@ -279,6 +304,7 @@ int main(void) {
       cmocka_unit_test(global_overflow),
       cmocka_unit_test(stack_use_after_scope),
       cmocka_unit_test(leaks_are_not_findings),
+      cmocka_unit_test(abort_in_thread),
       cmocka_unit_test(unknown_bug_type),
       cmocka_unit_test(runtime_errors),
       cmocka_unit_test(truncated),

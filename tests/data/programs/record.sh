@@ -36,9 +36,9 @@ record() {
         "$bin" >/dev/null 2>&1
       out="$data/tsan/$prog$tag.$cc.sym$sym.log"
     else
-      ASAN_OPTIONS="symbolize=$sym:log_path=$work/log:detect_leaks=1" \
+      ASAN_OPTIONS="symbolize=$sym:log_path=$work/log:detect_leaks=1$extra" \
         "$bin" >/dev/null 2>&1
-      out="$data/asan/$prog.$cc.sym$sym.log"
+      out="$data/asan/$prog$tag.$cc.sym$sym.log"
     fi
     # No log: this compiler's build did not show the bug; record nothing.
     cat "$work/log".* > "$out" 2>/dev/null || rm -f "$out"
@@ -50,4 +50,5 @@ for cc in gcc clang; do
   # Without second_deadlock_stack TSan prints a "Hint:" line instead.
   wanted lock_order && record thread "$cc" lock_order .nosecond :second_deadlock_stack=0
   for p in $asan_progs; do wanted "$p" && record address "$cc" "$p"; done
+  wanted abort_thread && record address "$cc" abort_thread "" :handle_abort=1
 done
