@@ -90,7 +90,7 @@ static int run_builds(const rl_target *t, const rl_check_config *cfg, rl_check_r
       char *dir = rl_xasprintf("%s/%s-%d", scratch, rl_build_kind_name((rl_build_kind)kind), i + 1);
       rl_mkdirs(dir);
       rl_run_config rc_cfg = {.target = t, .build = (rl_build_kind)kind, .binary = b.binary, .seed = seed,
-                              .timeout_ms = cfg->timeout_ms, .scratch = dir};
+                              .timeout_ms = cfg->timeout_ms, .scratch = dir, .sandbox = cfg->sandbox};
       rl_run_outcome out;
       int ok = rl_run_once(&rc_cfg, &out, err, sizeof err);
       rl_remove_tree(dir);

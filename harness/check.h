@@ -7,6 +7,7 @@
 #include <stdint.h>
 
 #include "finding.h"
+#include "sandbox.h"
 #include "target.h"
 
 typedef enum { RL_VERDICT_PASS, RL_VERDICT_FAIL, RL_VERDICT_ERROR } rl_verdict;
@@ -19,6 +20,7 @@ typedef struct {
   int stop_at_first;   /* stop after the first run with a finding */
   unsigned builds;     /* bit set of 1 << rl_build_kind */
   int progress;        /* a progress line on stderr */
+  const rl_sandbox *sandbox; /* runs of untrusted code go in it; NULL: none */
 } rl_check_config;
 
 typedef struct {

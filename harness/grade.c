@@ -22,11 +22,6 @@
 #define NAME_MAX_CHARS 100
 #define CHILD_WRITE_FAILED 3 /* a grading child's exit status: the result could not be stored */
 
-/* What protected the runs. rl_check runs programs under the supervisor's
- * process group, limits and caps, but with no sandbox (rl_check_config has
- * no sandbox to pass): say so rather than claim one. */
-static const char *const protections = "none";
-
 /* ------------------------------------------------------------ file names */
 
 static int safe_name_char(char c) {
@@ -143,12 +138,14 @@ typedef struct {
   char root[PATH_MAX];      /* the submissions root, real path */
   unsigned char *selected;  /* per lab item, when cfg->exercises */
   json_t *settings;
+  rl_sandbox sandbox;       /* every run of every submission goes in it */
+  char protections[256];    /* rl_sandbox_describe: what was active and what was missing */
 } grader;
 
 static rl_check_config check_config(const grader *g, const rl_exercise *ex) {
   int timeout_s = ex && ex->timeout_s ? ex->timeout_s : DEFAULT_TIMEOUT_S;
   return (rl_check_config){.runs = g->cfg->runs, .seed = g->cfg->seed, .timeout_ms = 1000 * timeout_s,
-                           .builds = ~0u};
+                           .builds = ~0u, .sandbox = &g->sandbox};
 }
 
 /* One exercise folder of a student, as a test. */
@@ -159,7 +156,7 @@ static json_t *grade_folder(const grader *g, const student *s, const char *name,
   rl_check_config check = check_config(g, ex);
   rl_grade_test t = {.name = name, .exercise_id = ex ? ex->id : NULL, .folder = shown, .root = g->root,
                      .lab_root = g->lab->root, .problem = harness_problem, .harness_error = harness_problem != NULL,
-                     .check = &check, .protections = protections};
+                     .check = &check, .protections = g->protections};
   if (!t.problem && !ex) t.problem = "not an exercise of this course (folders are named like 01-hit-counter)";
   if (!t.problem) t.problem = folder_problem(path, buf, sizeof buf);
   if (!t.problem) t.real = realpath(path, real);
@@ -188,13 +185,13 @@ static json_t *grade_student(const grader *g, const student *s, const char *harn
     if (!g->selected[i] || submitted) continue;
     rl_check_config check = check_config(g, &g->lab->items[i]);
     rl_grade_test t = {.name = g->lab->items[i].id, .root = g->root, .problem = "not submitted",
-                       .check = &check, .protections = protections};
+                       .check = &check, .protections = g->protections};
     json_array_append_new(tests, rl_grade_test_json(&t));
   }
   /* Never an empty list: a student with nothing to check gets one error. */
   if (!json_array_size(tests)) {
     rl_check_config check = check_config(g, NULL);
-    rl_grade_test t = {.name = "submission", .root = g->root, .check = &check, .protections = protections,
+    rl_grade_test t = {.name = "submission", .root = g->root, .check = &check, .protections = g->protections,
                        .problem = harness_problem ? harness_problem
                                   : s->problem    ? s->problem
                                                   : "the folder is empty: no exercise folder to check",
@@ -415,9 +412,13 @@ int rl_grade(const rl_lab *lab, const rl_grade_config *cfg, rl_grade_outcome *ou
     return rc;
   }
   sweep_temporaries(cfg->results_dir);
-  fprintf(stderr, "racelab: warning: submissions run without a sandbox (protections: %s): only process\n"
-                  "racelab: groups, time limits and output caps contain them; grade only code you would run\n",
-          protections);
+  rl_sandbox_caps caps;
+  rl_sandbox_probe(&caps);
+  rl_sandbox_init(&g.sandbox, &caps);
+  rl_sandbox_describe(&g.sandbox, g.protections, sizeof g.protections);
+  if (!rl_sandbox_complete(&g.sandbox))
+    fprintf(stderr, "racelab: warning: the sandbox is incomplete on this machine (%s); grade only code you would run\n",
+            g.protections);
   g.settings = rl_grade_settings_json(cfg);
   size_t n = 0;
   student *list = find_students(&g, &n);

@@ -203,6 +203,17 @@ int rl_run_once(const rl_run_config *cfg, rl_run_outcome *out, char *err, size_t
       .dump_signal = RLRT_DUMP_SIGNAL,
       .dump_grace_ms = DUMP_GRACE_MS,
   };
+  /* In a sandbox the program sees its binary and its working directory
+   * read-only, and writes only to its scratch folder (logs, TMPDIR). */
+  rl_sandbox sandbox;
+  char *binary_dir = rl_xstrndup(cfg->binary, (size_t)(rl_path_basename(cfg->binary) - cfg->binary));
+  const char *visible[] = {binary_dir, t->run_dir, NULL};
+  if (cfg->sandbox) {
+    sandbox = *cfg->sandbox;
+    sandbox.ro_paths = visible;
+    sandbox.rw_path = cfg->scratch;
+    spec.sandbox = &sandbox;
+  }
   rl_run_result res;
   int rc = rl_supervise(&spec, &res);
   if (rc != 0) {
@@ -224,5 +235,6 @@ int rl_run_once(const rl_run_config *cfg, rl_run_outcome *out, char *err, size_t
   }
   for (int i = 2; env[i]; i++) free(env[i]);
   free(argv);
+  free(binary_dir);
   return rc == 0 ? 0 : -1;
 }

@@ -10,6 +10,7 @@
 
 #include "build.h"
 #include "finding.h"
+#include "sandbox.h"
 #include "target.h"
 
 /* Perturbation modes, chosen from the seed so a seed alone replays a run. */
@@ -23,6 +24,7 @@ typedef struct {
   uint64_t seed;
   int timeout_ms;
   const char *scratch;   /* an empty folder this run may use and litter */
+  const rl_sandbox *sandbox; /* limits and isolation for the run, or NULL */
 } rl_run_config;
 
 typedef struct {
