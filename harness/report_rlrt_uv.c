@@ -38,7 +38,8 @@ typedef struct {
 } rl__uv_item;
 
 typedef struct {
-  char why[8];  /* run, close, exit; "" never seen */
+  char why[8];  /* run, close, exit, or hang (a dump found a thread in
+                   uv_run); "" never seen */
   int loop;     /* L<id>, 0 for none */
   int tid;
   int rc;
@@ -67,6 +68,8 @@ typedef struct {
   size_t nmisuses;
   rl__uv_created *created;
   size_t ncreated;
+  rl__uv_stop dump_run; /* the last dump's thread in uv_run (why "hang") */
+  int dumped;           /* that dump was complete */
   int oom;
 } rl__uv_log;
 
@@ -115,6 +118,7 @@ static void rl__uv_log_free(rl__uv_log *log) {
     free(log->misuses[i].call), free(log->misuses[i].ips);
   for (size_t i = 0; i < log->ncreated; i++)
     free(log->created[i].ips);
+  free(log->dump_run.ips);
   free(log->reqs);
   free(log->handles);
   free(log->stops);
@@ -254,6 +258,23 @@ static void rl__uv_misused(rl__uv_log *log, char **tok, int n) {
     log->oom = 1;
 }
 
+/* The hang dump: "dump begin", "dthread T<n> state=uv_run ... s=<ips>",
+ * "dump end". A later dump replaces an earlier one. */
+static void rl__uv_dump_line(rl__uv_log *log, char **tok, int n) {
+  if (strcmp(tok[0], "dump") == 0 && n == 2 && strcmp(tok[1], "begin") == 0) {
+    free(log->dump_run.ips);
+    memset(&log->dump_run, 0, sizeof log->dump_run);
+    log->dumped = 0;
+  } else if (strcmp(tok[0], "dump") == 0 && n == 2 && strcmp(tok[1], "end") == 0) {
+    log->dumped = 1;
+  } else if (strcmp(tok[0], "dthread") == 0 && n >= 4 && !log->dump_run.ips &&
+             strcmp(tok[2], "state=uv_run") == 0 && rl__uv_id(tok[1], 'T') >= 0) {
+    log->dump_run.ips = rl__uv_ips(log, tok[n - 1]);
+    log->dump_run.tid = (int)rl__uv_id(tok[1], 'T');
+    strcpy(log->dump_run.why, "hang");
+  }
+}
+
 /* "thread T<n> parent=T<m> s=<ips>": where a thread was created. */
 static void rl__uv_thread_line(rl__uv_log *log, char **tok, int n) {
   long tid = n >= 4 ? rl__uv_id(tok[1], 'T') : -1;
@@ -296,6 +317,8 @@ static void rl__uv_line(rl__uv_log *log, char *line) {
     rl__uv_misused(log, tok, n);
   else if (strcmp(k, "thread") == 0)
     rl__uv_thread_line(log, tok, n);
+  else if (strcmp(k, "dump") == 0 || strcmp(k, "dthread") == 0)
+    rl__uv_dump_line(log, tok, n);
 }
 
 /* ---- from the log to finding parts --------------------------------------------------- */
@@ -370,10 +393,10 @@ static void rl__uv_stop_loc(rl__uv_log *log, rl_finding *f, const rl__uv_stop *s
                             const char *state) {
   if (!st->ips || strcmp(st->ips, "-") == 0)
     return;
-  rl__uv_loc(log, f, st->tid,
-             strcmp(st->why, "run") == 0 ? rl__fmt("uv_run() returns while %s", state)
-                                         : rl__fmt("closes the loop while %s", state),
-             st->ips);
+  char *role = strcmp(st->why, "run") == 0    ? rl__fmt("uv_run() returns while %s", state)
+               : strcmp(st->why, "hang") == 0 ? rl__fmt("waits in uv_run() forever while %s", state)
+                                              : rl__fmt("closes the loop while %s", state);
+  rl__uv_loc(log, f, st->tid, role, st->ips);
   rl__uv_thread(log, f, st->tid);
 }
 
@@ -412,6 +435,9 @@ static char *rl__uv_handle_reason(const rl__uv_item *it, const rl__uv_stop *st, 
                    n > 1 ? "their close callbacks" : "its close callback");
   if (strcmp(st->why, "close") == 0)
     return rl__fmt("never closed: uv_loop_close() returned UV_EBUSY");
+  if (strcmp(st->why, "hang") == 0)
+    return rl__fmt("never closed, and uv_run() never returned: an open handle keeps the loop "
+                   "running");
   return rl__fmt("never closed: the program exited with %s open", n > 1 ? "them" : "it");
 }
 
@@ -445,7 +471,27 @@ static void rl__uv_requests(rl__uv_log *log, rl_findings *out, int *added) {
   free(ids);
 }
 
+/* A program killed while a thread waited in uv_run: every handle still
+ * open (no stop found it) is what may keep the loop running. The dump
+ * becomes one more stop, after the others. */
+static void rl__uv_hang_stop(rl__uv_log *log) {
+  if (!log->dumped || !log->dump_run.ips)
+    return;
+  long ev = log->nstops > 1 ? (long)log->nstops : 1;
+  rl__uv_stop *st = rl__uv_at(log, &log->stops, &log->nstops, sizeof *st, ev);
+  if (!st)
+    return;
+  *st = log->dump_run;
+  memset(&log->dump_run, 0, sizeof log->dump_run);
+  for (size_t i = 1; i < log->nhandles; i++)
+    if (log->handles[i].what && !log->handles[i].finished && !log->handles[i].stop) {
+      log->handles[i].stop = (int)ev;
+      st->listed++;
+    }
+}
+
 static void rl__uv_handles(rl__uv_log *log, rl_findings *out, int *added) {
+  rl__uv_hang_stop(log);
   int *ids = malloc(log->nhandles * sizeof *ids);
   if (!ids) {
     log->oom = log->nhandles > 0;

@@ -2,7 +2,8 @@
  * parser on hand-written logs (tests/data/rlrt_uv), then every fixture of
  * tests/fixtures/uv built as racelab builds programs (TSan and ASan, gcc
  * and clang when installed, the runtime and its --wrap options), run under
- * a deadline, and its findings checked against the fixture's own
+ * a deadline (one that "runs forever" is stopped through the hang dump),
+ * and its findings checked against the fixture's own
  * "expect: <kind> "<words of the summary>"" comments: the kind, how many,
  * the words and the line where the work was started. */
 #include <setjmp.h>
@@ -17,6 +18,7 @@
 
 #include "finding.h"
 #include "report_rlrt_uv.h"
+#include "runtime/rlrt_protocol.h"
 #include "supervise.h"
 #include "symbolize.h"
 #include "util.h"
@@ -119,6 +121,23 @@ static void test_busy_and_misuse(void **state) {
   rl_findings_free(&fs);
 }
 
+static void test_hang(void **state) {
+  (void)state;
+  rl_findings fs = {0};
+  parse_data("hang.log", &fs);
+  assert_int_equal(fs.count, 1);
+  const rl_finding *f = &fs.items[0];
+  assert_int_equal(f->kind, RL_FINDING_FORGOTTEN_AWAIT);
+  assert_string_equal(f->summary, "async handle was never closed, and uv_run() never returned: an "
+                                  "open handle keeps the loop running");
+  assert_string_equal(f->object, "handle H1 (async)");
+  assert_int_equal(f->nlocations, 2);
+  assert_int_equal(f->locations[0].stack.frames[0].offset, 0x10ff);
+  assert_string_equal(f->locations[1].role, "waits in uv_run() forever while the handle is open");
+  assert_int_equal(f->locations[1].stack.frames[0].offset, 0x13ff); /* the last dump */
+  rl_findings_free(&fs);
+}
+
 static void test_empty_and_garbage(void **state) {
   (void)state;
   rl_findings fs = {0};
@@ -200,8 +219,9 @@ static char *build(const char *cc, const char *sanitizer, const char *name) {
 }
 
 /* Runs bin with the runtime logging (seeded jitter on) under a 20 s
- * deadline; returns its runtime log's findings, symbolized and located. */
-static void run(const char *bin, unsigned seed, rl_findings *out) {
+ * deadline, or, for a program that runs forever, 1.5 s and then the hang
+ * dump; returns its runtime log's findings, symbolized and located. */
+static void run(const char *bin, unsigned seed, int forever, rl_findings *out) {
   char *dir = rl_xasprintf("%s/run", scratch);
   rl_remove_tree(dir);
   assert_int_equal(rl_mkdirs(dir), 0);
@@ -212,12 +232,14 @@ static void run(const char *bin, unsigned seed, rl_findings *out) {
                   rl_xasprintf("ASAN_OPTIONS=symbolize=0:detect_leaks=0:log_path=%s/san", dir),
                   NULL};
   char *argv[] = {(char *)bin, NULL};
-  rl_run_spec spec = {.argv = argv, .envp = envp, .cwd = dir, .timeout_ms = 20000,
-                      .output_cap = 65536};
+  rl_run_spec spec = {.argv = argv, .envp = envp, .cwd = dir,
+                      .timeout_ms = forever ? 1500 : 20000, .output_cap = 65536,
+                      .dump_signal = RLRT_DUMP_SIGNAL, .dump_grace_ms = 300};
   rl_run_result res;
   assert_int_equal(rl_supervise(&spec, &res), 0);
-  if (res.timed_out || !res.exited)
-    fail_msg("%s did not finish (timed out %d, signal %d)", bin, res.timed_out, res.signal);
+  if (forever ? !res.timed_out : res.timed_out || !res.exited)
+    fail_msg("%s: timed out %d, exited %d, signal %d", bin, res.timed_out, res.exited,
+             res.signal);
   char *log = rl_xasprintf("%s/rlrt.%ld", dir, res.pid);
   size_t len;
   char *text = rl_read_file(log, &len);
@@ -237,7 +259,7 @@ static void run(const char *bin, unsigned seed, rl_findings *out) {
 }
 
 static const char *const fixtures[] = {"work_never_run", "fs_after_run", "timer_open",
-                                       "wrong_thread", "clean"};
+                                       "wrong_thread", "async_never_closed", "clean"};
 
 static void check_fixtures(const char *compiler) {
   char *cc = find_compiler(compiler);
@@ -251,7 +273,10 @@ static void check_fixtures(const char *compiler) {
       size_t nex = read_expectations(src, ex, 4);
       char *bin = build(cc, sanitizers[s], fixtures[i]);
       rl_findings fs = {0};
-      run(bin, 1000u + (unsigned)i, &fs);
+      char *text = rl_read_file(src, NULL);
+      int forever = strstr(text, "runs forever") != NULL;
+      free(text);
+      run(bin, 1000u + (unsigned)i, forever, &fs);
       if (fs.count != nex)
         fail_msg("%s %s: %zu findings, expected %zu (first: %s)", cc, bin, fs.count, nex,
                  fs.count ? fs.items[0].summary : "-");
@@ -286,6 +311,7 @@ int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_grouped),
       cmocka_unit_test(test_busy_and_misuse),
+      cmocka_unit_test(test_hang),
       cmocka_unit_test(test_empty_and_garbage),
       cmocka_unit_test(test_fixtures_gcc),
       cmocka_unit_test(test_fixtures_clang),
