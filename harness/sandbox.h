@@ -80,21 +80,21 @@ struct rl_sandbox {
 };
 
 /* Finds what works here: creates and removes a test cgroup in each
- * hierarchy and tries the namespaces in a short-lived child. Also removes
- * per-run cgroups left by racelab processes that died. Call once; the answer
- * does not change while racelab runs. Returns 0 (caps filled, some entries
- * possibly missing) or a negative errno if probing itself failed. */
+ * hierarchy and tries the namespaces and the seccomp filter in short-lived
+ * children. Also kills and removes per-run cgroups left by racelab processes
+ * that died. Call once; the answer does not change while racelab runs.
+ * Returns 0; what does not work is left 0 or "" in caps. */
 int rl_sandbox_probe(rl_sandbox_caps *caps);
 
 /* Fills *sb with the probe's answer and the defaults: 512 MiB memory, 64
- * tasks, 64 MiB scratch, 64 MiB files, uids 600000-600999 (no user has them), no extra
- * paths. The caller may then change the limits and paths. Two racelab
- * processes grading at once should use different uid ranges. */
+ * tasks, 64 MiB scratch, 64 MiB files, uids 600000-600999 (no user has
+ * them), no extra paths. The caller may then change the limits and paths.
+ * Two racelab processes grading at once should use different uid ranges. */
 void rl_sandbox_init(rl_sandbox *sb, const rl_sandbox_caps *caps);
 
 /* Writes one line naming the active protections and the missing ones into
- * buf, e.g. "netns mountns uid=600000+1000 pids=64 memory=512M cpuacct kill
- * pgroup core=0; missing: none". Returns buf. */
+ * buf, e.g. "netns mountns uid=600000+1000 seccomp pids=64 memory=512M
+ * fsize=64M cpuacct kill pgroup core=0; missing: none". Returns buf. */
 const char *rl_sandbox_describe(const rl_sandbox *sb, char *buf, size_t size);
 
 /* Whether every protection above is active (for a fail-closed grader). */
