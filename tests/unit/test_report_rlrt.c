@@ -133,9 +133,9 @@ static void join_cycle(void **state) {
   parse_log("join_cycle", &l, 1);
   const rl_finding *f = &l.items[0];
   assert_int_equal(f->kind, RL_FINDING_DEADLOCK);
-  assert_string_equal(f->summary, "T0 waits for T1 to finish; T1 waits for T0 to finish");
-  assert_role(f, 0, "waits for T1 to finish (pthread_join)", 0);
-  assert_role(f, 1, "waits for T0 to finish (pthread_join)", 1);
+  assert_string_equal(f->summary, "T1 waits for T2 to finish; T2 waits for T1 to finish");
+  assert_role(f, 0, "waits for T2 to finish (pthread_join)", 1);
+  assert_role(f, 1, "waits for T1 to finish (pthread_join)", 2);
   rl_findings_free(&l);
 }
 
