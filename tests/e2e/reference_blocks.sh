@@ -22,7 +22,8 @@
 #   tsan     otherwise (the CLI is not ready): the gcc -fsanitize=thread build
 #            is run directly. clean: exit 0 and no sanitizer report.
 #            data-race, lock-order-inversion: TSan's report of that kind.
-#            unjoined-thread: TSan's "thread leak". memory-error: an ASan
+#            sync-misuse: TSan's "unlock of an unlocked mutex (or by a wrong
+#            thread)". unjoined-thread: TSan's "thread leak". memory-error: an ASan
 #            build reports an error. deadlock, hang: the plain build is still
 #            running after 3 s. forgotten-await, wrong-output and other kinds
 #            only racelab detects: compiled, not run.
@@ -164,7 +165,7 @@ while IFS=$'\t' read -r where mark file; do
 
     # tsan mode
     case $kind in
-    clean|data-race|lock-order-inversion|unjoined-thread)
+    clean|data-race|lock-order-inversion|unjoined-thread|sync-misuse)
         if ! "$cc" "${CFLAGS[@]}" -O1 -g -fsanitize=thread -o "$file.tsan" "$file" "${LIBS[@]}" >"$log" 2>&1; then
             fail "$where" "TSan build failed" "$log"; continue
         fi
@@ -180,6 +181,7 @@ while IFS=$'\t' read -r where mark file; do
         data-race)            want='WARNING: ThreadSanitizer: data race' ;;
         lock-order-inversion) want='WARNING: ThreadSanitizer: lock-order-inversion' ;;
         unjoined-thread)      want='WARNING: ThreadSanitizer: thread leak' ;;
+        sync-misuse)          want='WARNING: ThreadSanitizer: unlock of an unlocked mutex' ;;
         esac
         if [ "$kind" != clean ] && ! grep -q "$want" "$log"; then
             fail "$where" "run=$kind but TSan did not report '$want' (exit $rc)" "$log"
