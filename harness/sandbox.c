@@ -133,8 +133,9 @@ static int rl__cg_write(const char *dir, const char *file, const char *s) {
   return rc;
 }
 
-/* Reads dir/file into buf (NUL-terminated). Returns bytes read or -errno. */
-static ssize_t rl__cg_read(const char *dir, const char *file, char *buf,
+/* Reads dir/file (a cgroup or /proc file) into buf, NUL-terminated.
+ * Returns bytes read or -errno. */
+static ssize_t rl__read_in(const char *dir, const char *file, char *buf,
                            size_t size) {
   char path[RL_SANDBOX_PATH_MAX + 32];
   rl__cg_path(path, dir, file);
@@ -154,7 +155,7 @@ static ssize_t rl__cg_read(const char *dir, const char *file, char *buf,
 static long long rl__cg_key(const char *dir, const char *file,
                             const char *key) {
   char buf[4096];
-  if (rl__cg_read(dir, file, buf, sizeof buf) < 0)
+  if (rl__read_in(dir, file, buf, sizeof buf) < 0)
     return 0;
   size_t klen = strlen(key);
   for (char *line = buf; line && *line; line = strchr(line, '\n')) {
@@ -170,7 +171,7 @@ static long long rl__cg_key(const char *dir, const char *file,
  * many there were (cgroup files report size 0, so read the content). */
 static int rl__cg_each(const char *dir, void (*fn)(pid_t)) {
   char buf[65536];
-  if (rl__cg_read(dir, "cgroup.procs", buf, sizeof buf) < 0)
+  if (rl__read_in(dir, "cgroup.procs", buf, sizeof buf) < 0)
     return 0;
   int count = 0;
   for (char *p = buf; *p;) {
@@ -355,7 +356,7 @@ static void rl__probe_cgroup2(rl_sandbox_caps *caps) {
                       enable);
   char on[256];
   if (!caps->kill_root[0] ||
-      rl__cg_read(caps->kill_root, "cgroup.subtree_control", on, sizeof on) < 0)
+      rl__read_in(caps->kill_root, "cgroup.subtree_control", on, sizeof on) < 0)
     return;
   caps->cgroup2 = 1;
   if (strstr(on, "pids"))
@@ -433,7 +434,7 @@ static int rl__lacks(const rl_sandbox *sb, enum rl__prot p) {
   case RL__P_MOUNTNS: return !c->mountns;
   case RL__P_UID: return !c->setuid || !sb->uid_count || !sb->uid_base;
   case RL__P_SECCOMP: return !c->seccomp;
-  case RL__P_PIDS: return !c->pids_root[0] || sb->pids_max <= 0;
+  case RL__P_PIDS: return sb->pids_max <= 0 || (!c->pids_root[0] && c->setuid);
   case RL__P_MEMORY: return !c->memory_root[0] || sb->memory_bytes <= 0;
   case RL__P_FSIZE: return sb->file_bytes <= 0;
   case RL__P_CPUACCT: return !c->cpuacct_root[0];
@@ -451,7 +452,8 @@ static void rl__detail(const rl_sandbox *sb, enum rl__prot p, char *item,
     snprintf(item, size, "uid=%ld+%u ", (long)sb->uid_base, sb->uid_count);
     return;
   case RL__P_PIDS:
-    snprintf(item, size, "pids=%d ", sb->pids_max);
+    snprintf(item, size, sb->caps.pids_root[0] ? "pids=%d " : "nproc=+%d ",
+             sb->pids_max);
     return;
   case RL__P_MEMORY:
     snprintf(item, size, "memory=%lldM ", sb->memory_bytes >> 20);
@@ -583,6 +585,28 @@ static int rl__cg_shared(const rl__sandbox_run *run, int slot) {
   return 0;
 }
 
+/* How many tasks (threads) real uid `uid` has now: RLIMIT_NPROC counts them
+ * all, across the machine, so the fallback limit is this plus the budget. */
+static long rl__tasks_of(uid_t uid) {
+  DIR *d = opendir("/proc");
+  long tasks = 0;
+  struct dirent *e;
+  while (d && (e = readdir(d))) {
+    if (atoi(e->d_name) <= 0)
+      continue;
+    char dir[300], buf[2048];
+    snprintf(dir, sizeof dir, "/proc/%s", e->d_name);
+    if (rl__read_in(dir, "status", buf, sizeof buf) <= 0)
+      continue;
+    const char *u = strstr(buf, "\nUid:"), *t = strstr(buf, "\nThreads:");
+    if (u && t && (uid_t)atol(u + 5) == uid)
+      tasks += atol(t + 9);
+  }
+  if (d)
+    closedir(d);
+  return tasks;
+}
+
 static int rl__cg_create(rl__sandbox_run *run, int slot, const char *root,
                          const char *name) {
   if (!root[0])
@@ -624,6 +648,8 @@ int rl__sandbox_begin(const rl_sandbox *sb, rl__sandbox_run *run) {
   if (rc == 0 && run->cg[RL__CG_PIDS][0]) {
     snprintf(num, sizeof num, "%d", sb->pids_max);
     rc = rl__cg_write(run->cg[RL__CG_PIDS], "pids.max", num);
+  } else if (rc == 0 && sb->pids_max > 0 && !c->setuid) {
+    run->nproc = rl__tasks_of(getuid()) + sb->pids_max;
   }
   if (rc == 0 && run->cg[RL__CG_MEMORY][0]) {
     const rl__cg_files *f = rl__files(c);
@@ -777,6 +803,9 @@ int rl__sandbox_child(const rl__sandbox_run *run) {
     return -1;
   if (sb->caps.mountns && rl__build_root(run) < 0)
     return -1;
+  struct rlimit nproc = {(rlim_t)run->nproc, (rlim_t)run->nproc};
+  if (run->nproc > 0 && setrlimit(RLIMIT_NPROC, &nproc) < 0)
+    return -1;
   struct rlimit fsize = {(rlim_t)sb->file_bytes, (rlim_t)sb->file_bytes};
   if (sb->file_bytes > 0 && setrlimit(RLIMIT_FSIZE, &fsize) < 0)
     return -1;
@@ -836,7 +865,7 @@ void rl__sandbox_end(rl__sandbox_run *run, rl_run_result *res) {
           rl__cg_key(run->cg[RL__CG_CPUACCT], f->cpu_file, f->cpu_key) /
           f->cpu_per_ms;
     else if (run->cg[RL__CG_CPUACCT][0] &&
-             rl__cg_read(run->cg[RL__CG_CPUACCT], f->cpu_file, buf,
+             rl__read_in(run->cg[RL__CG_CPUACCT], f->cpu_file, buf,
                          sizeof buf) > 0)
       res->cpu_ms = atoll(buf) / f->cpu_per_ms;
     rl_sandbox_describe(run->sb, res->protections, sizeof res->protections);

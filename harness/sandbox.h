@@ -17,7 +17,8 @@
  * - a seccomp filter against what namespaces do not cover: AF_VSOCK sockets
  *   (a way out of the VM), io_uring, kernel keyrings, new namespaces and
  *   mounts, x32 and 32-bit system calls;
- * - pids cgroup (fork bombs), memory cgroup (works with TSan and ASan, unlike
+ * - pids cgroup (fork bombs; without cgroups and not root, RLIMIT_NPROC at
+ *   the user's current task count plus the budget), memory cgroup (works with TSan and ASan, unlike
  *   RLIMIT_AS; an OOM kill is reported as memory_limited), cpuacct (CPU time
  *   of the whole tree), and a cgroup2 directory whose cgroup.kill ends every
  *   descendant, including those that left the process group;
@@ -121,6 +122,8 @@ typedef struct {
 typedef struct {
   const rl_sandbox *sb;  /* the configuration this run follows */
   uid_t uid;             /* this run's uid and gid */
+  long nproc;            /* RLIMIT_NPROC, the fallback for a pids cgroup when
+                            racelab is not root (root ignores it); 0 = none */
   char cg[4][RL_SANDBOX_PATH_MAX]; /* per-run cgroup dirs: pids, memory, cpuacct, kill; "" = unused */
   rl__mount_op mounts[RL__SANDBOX_MAX_MOUNTS]; /* executed in order by the child */
   int nmounts;           /* used entries of mounts */

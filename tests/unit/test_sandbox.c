@@ -36,7 +36,7 @@ static int fds_at_start; /* open descriptors once the fixtures are built */
 static int setup(void **state) {
   static const char *const names[] = {"forkbomb", "memhog", "connect",
                                       "readfile", "daemon", "spin",
-                                      "kill_all", "escape", NULL};
+                                      "kill_all", "escape", "spawn", NULL};
   if (hostile_mkdir() < 0)
     return -1;
   for (int i = 0; names[i]; i++)
@@ -444,6 +444,41 @@ static void test_cgroup2_layout(void **state) {
   assert_nothing_left();
 }
 
+/* racelab not root, without cgroups: the process budget falls back to
+ * RLIMIT_NPROC, and the description says so. Run from a child that drops to
+ * nobody; it reports through its exit code (0 = all held). */
+static void test_unprivileged_nproc_fallback(void **state) {
+  pid_t child = fork();
+  assert_true(child >= 0);
+  if (child == 0) {
+    if (setgid(65534) < 0 || setuid(65534) < 0)
+      _exit(10);
+    rl_sandbox_caps mine;
+    rl_sandbox_probe(&mine);
+    rl_sandbox sb;
+    rl_sandbox_init(&sb, &mine);
+    sb.pids_max = 8;
+    char desc[256];
+    rl_sandbox_describe(&sb, desc, sizeof desc);
+    if (!strstr(desc, "nproc=+8") || !strstr(desc, "missing: netns mountns uid"))
+      _exit(11);
+    char *const argv[] = {hostile_bin("spawn"), NULL};
+    rl_run_spec spec = {.argv = argv, .envp = hostile_env, .timeout_ms = 5000,
+                        .output_cap = 1024, .sandbox = &sb};
+    rl_run_result res;
+    if (rl_supervise(&spec, &res) < 0)
+      _exit(12);
+    int forked = -1;
+    sscanf(res.out, "forked %d", &forked);
+    _exit(forked >= 1 && forked < 8 ? 0 : 13);
+  }
+  int status;
+  assert_int_equal(waitpid(child, &status, 0), child);
+  assert_true(WIFEXITED(status));
+  assert_int_equal(WEXITSTATUS(status), 0);
+  assert_nothing_left();
+}
+
 /* racelab itself killed mid-run: the program dies with it (PDEATHSIG),
  * and what escaped into the cgroup is swept by the next probe. */
 static void test_harness_crash_recovered_by_probe(void **state) {
@@ -518,6 +553,7 @@ int main(void) {
       cmocka_unit_test(test_kill_all_spares_other_runs),
       cmocka_unit_test(test_harness_crash_recovered_by_probe),
       cmocka_unit_test(test_cgroup2_layout),
+      cmocka_unit_test(test_unprivileged_nproc_fallback),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
 }
