@@ -142,57 +142,94 @@ static int cache_key(const argv_builder *cmd, char hex[33], char *err, size_t er
   return 0;
 }
 
-int rl_build(const rl_target *t, rl_build_kind kind, rl_build_result *out, char *err, size_t errcap) {
+/* The folders a sandboxed compile must see: every source's, the runtime's
+ * library and its link options. NULL-terminated, fresh strings. */
+static char **visible_folders(const rl_target *t) {
+  const char *paths[] = {RL_RUNTIME_LIB, RL_RUNTIME_WRAP, t->run_dir};
+  char **v = rl_xcalloc(t->nsources + 4, sizeof *v);
+  size_t n = 0;
+  for (size_t i = 0; i < t->nsources + 3; i++) {
+    const char *p = i < 3 ? paths[i] : t->sources[i - 3];
+    char *dir = i == 2 ? rl_xstrdup(p) : rl_xstrndup(p, (size_t)(rl_path_basename(p) - p));
+    int seen = 0;
+    for (size_t k = 0; k < n; k++) seen |= strcmp(v[k], dir) == 0;
+    if (seen) free(dir);
+    else v[n++] = dir;
+  }
+  return v;
+}
+
+/* Compile into work/name; on success the caller publishes it. */
+static int compile(const rl_target *t, const argv_builder *cmd, const rl_sandbox *sandbox, const char *work,
+                   rl_build_result *out, char *err, size_t errcap) {
+  rl_sandbox sb;
+  char **visible = NULL;
+  rl_run_spec spec = {.argv = cmd->v, .envp = build_env, .cwd = t->run_dir, .timeout_ms = COMPILE_TIMEOUT_MS,
+                      .output_cap = DIAGNOSTICS_CAP};
+  if (sandbox) {
+    sb = *sandbox;
+    visible = visible_folders(t);
+    sb.ro_paths = (const char *const *)visible;
+    sb.rw_path = work;
+    spec.sandbox = &sb;
+  }
+  rl_run_result res;
+  int started = rl_supervise(&spec, &res);
+  rl_free_strv(visible);
+  if (started != 0) {
+    snprintf(err, errcap, "cannot run the compiler %s: %s", rl_build_compiler(), strerror(-started));
+    return -1;
+  }
+  /* gcc and clang print diagnostics on stderr; keep both, errors first. */
+  out->diagnostics =
+      rl_xasprintf("%s%s%s", res.err, res.timed_out ? "racelab: the compiler timed out\n" : "", res.out);
+  int ok = res.exited && res.exit_code == 0 && !res.timed_out;
+  rl_run_result_free(&res);
+  return ok ? 0 : 1;
+}
+
+int rl_build(const rl_target *t, rl_build_kind kind, const rl_sandbox *sandbox, rl_build_result *out, char *err,
+             size_t errcap) {
   memset(out, 0, sizeof *out);
   const char *cache = rl_cache_dir();
   if (!cache) {
     snprintf(err, errcap, "cannot create the build cache: %s", strerror(errno));
     return -1;
   }
-  /* The binary keeps the target's name so sanitizer frames read well. */
+  /* The binary keeps the target's name so sanitizer frames read well. It is
+   * built in a private folder of the cache and published by rename, so a
+   * concurrent racelab sees all of it or nothing. */
   const char *stem = rl_path_basename(t->sources[0]);
   char *name = rl_xstrndup(stem, strcspn(stem, "."));
-  char *tmp = rl_xasprintf("%s/build.%d.%s", cache, (int)getpid(), name);
+  char *work = rl_xasprintf("%s/build.XXXXXX", cache);
+  if (!mkdtemp(work)) {
+    snprintf(err, errcap, "cannot create a build folder in %s: %s", cache, strerror(errno));
+    free(name), free(work);
+    return -1;
+  }
+  char *tmp = rl_path_join(work, name);
   argv_builder cmd = compile_command(t, kind, tmp);
   char hex[33];
   int rc = cache_key(&cmd, hex, err, errcap);
   char *final_dir = rc == 0 ? rl_xasprintf("%s/%s-%s", cache, hex, kind_names[kind]) : NULL;
   char *final = final_dir ? rl_path_join(final_dir, name) : NULL;
   if (rc == 0 && rl_is_file(final)) {
-    out->binary = final;
     out->diagnostics = rl_xstrdup("");
     out->cached = 1;
-    final = NULL;
   } else if (rc == 0) {
-    rl_run_spec spec = {.argv = cmd.v, .envp = build_env, .cwd = t->run_dir,
-                        .timeout_ms = COMPILE_TIMEOUT_MS, .output_cap = DIAGNOSTICS_CAP};
-    rl_run_result res;
-    int started = rl_supervise(&spec, &res);
-    if (started != 0) {
-      snprintf(err, errcap, "cannot run the compiler %s: %s", rl_build_compiler(), strerror(-started));
+    rc = compile(t, &cmd, sandbox, work, out, err, errcap);
+    if (rc == 0 && (rl_mkdirs(final_dir) != 0 || rename(tmp, final) != 0)) {
+      snprintf(err, errcap, "cannot store %s: %s", final, strerror(errno));
       rc = -1;
-    } else {
-      /* gcc and clang print diagnostics on stderr; keep both, in order of importance. */
-      out->diagnostics = rl_xasprintf("%s%s%s", res.err, res.timed_out ? "racelab: the compiler timed out\n" : "",
-                                      res.out);
-      if (res.exited && res.exit_code == 0 && !res.timed_out) {
-        /* Publish atomically: a concurrent racelab sees all or nothing. */
-        if (rl_mkdirs(final_dir) != 0 || rename(tmp, final) != 0) {
-          snprintf(err, errcap, "cannot store %s: %s", final, strerror(errno));
-          rc = -1;
-        } else {
-          out->binary = final;
-          final = NULL;
-        }
-      } else {
-        unlink(tmp);
-        rc = 1;
-      }
-      rl_run_result_free(&res);
     }
   }
+  if (rc == 0) {
+    out->binary = final;
+    final = NULL;
+  }
+  rl_remove_tree(work);
   rl_free_strv(cmd.v);
-  free(name), free(tmp), free(final_dir), free(final);
+  free(name), free(work), free(tmp), free(final_dir), free(final);
   return rc;
 }
 

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 
+#include "sandbox.h"
 #include "target.h"
 
 /* The builds, in the order a check runs them. */
@@ -31,10 +32,13 @@ typedef struct {
 /* The compiler racelab uses: $RACELAB_CC, else $CC, else cc, as a path. */
 const char *rl_build_compiler(void);
 
-/* Build t for kind. Returns 0 when out->binary is ready, 1 when the program
- * does not compile (out->diagnostics says why), or -1 with a one-line
- * reason in err when racelab could not build at all (internal error). */
-int rl_build(const rl_target *t, rl_build_kind kind, rl_build_result *out, char *err, size_t errcap);
+/* Build t for kind. The compiler runs in sandbox when one is given (it
+ * reads untrusted sources: `#include "/etc/shadow"` must find nothing).
+ * Returns 0 when out->binary is ready, 1 when the program does not compile
+ * (out->diagnostics says why), or -1 with a one-line reason in err when
+ * racelab could not build at all (internal error). */
+int rl_build(const rl_target *t, rl_build_kind kind, const rl_sandbox *sandbox, rl_build_result *out, char *err,
+             size_t errcap);
 void rl_build_result_free(rl_build_result *r);
 
 #endif

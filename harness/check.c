@@ -74,7 +74,7 @@ static int run_builds(const rl_target *t, const rl_check_config *cfg, rl_check_r
   for (int kind = 0; kind < RL_BUILD_COUNT; kind++) {
     if (!(cfg->builds & (1u << kind))) continue;
     rl_build_result b;
-    int rc = rl_build(t, (rl_build_kind)kind, &b, err, sizeof err);
+    int rc = rl_build(t, (rl_build_kind)kind, cfg->sandbox, &b, err, sizeof err);
     if (rc < 0) {
       res->error = rl_xstrdup(err);
       return -1;

@@ -37,7 +37,7 @@ static char dir[] = "/tmp/racelab-test-cache.XXXXXX";
 
 static void build_once(rl_target *t, rl_build_result *r, int expect_cached) {
   char err[512] = "";
-  int rc = rl_build(t, RL_BUILD_ASAN, r, err, sizeof err);
+  int rc = rl_build(t, RL_BUILD_ASAN, NULL, r, err, sizeof err);
   if (rc != 0) fail_msg("build: rc %d, %s %s", rc, err, r->diagnostics ? r->diagnostics : "");
   assert_int_equal(r->cached, expect_cached);
   assert_true(rl_is_file(r->binary));
@@ -76,7 +76,7 @@ static void a_compile_error_is_reported_not_cached(void **state) {
   rl_target t = {.name = "broken.c", .run_dir = tmp, .sources = sources, .nsources = 1, .args = args};
   rl_build_result r;
   char err[512] = "";
-  assert_int_equal(rl_build(&t, RL_BUILD_TSAN, &r, err, sizeof err), 1);
+  assert_int_equal(rl_build(&t, RL_BUILD_TSAN, NULL, &r, err, sizeof err), 1);
   assert_null(r.binary);
   assert_non_null(strstr(r.diagnostics, "missing"));
   rl_build_result_free(&r);
