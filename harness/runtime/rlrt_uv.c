@@ -378,7 +378,31 @@ int __wrap_uv_queue_work(uv_loop_t *loop, uv_work_t *req, uv_work_cb work_cb,
   XX(readdir, (uv_loop_t *loop, uv_fs_t *req, uv_dir_t *dir, uv_fs_cb cb),    \
      (loop, req, dir, cb))                                                     \
   XX(closedir, (uv_loop_t *loop, uv_fs_t *req, uv_dir_t *dir, uv_fs_cb cb),   \
-     (loop, req, dir, cb))
+     (loop, req, dir, cb))                                                     \
+  XX(fdatasync, (uv_loop_t *loop, uv_fs_t *req, uv_file file, uv_fs_cb cb),   \
+     (loop, req, file, cb))                                                    \
+  XX(mkstemp, (uv_loop_t *loop, uv_fs_t *req, const char *tpl, uv_fs_cb cb),  \
+     (loop, req, tpl, cb))                                                     \
+  XX(link, (uv_loop_t *loop, uv_fs_t *req, const char *path,                  \
+            const char *new_path, uv_fs_cb cb), (loop, req, path, new_path, cb)) \
+  XX(symlink, (uv_loop_t *loop, uv_fs_t *req, const char *path,               \
+               const char *new_path, int flags, uv_fs_cb cb),                  \
+     (loop, req, path, new_path, flags, cb))                                   \
+  XX(readlink, (uv_loop_t *loop, uv_fs_t *req, const char *path, uv_fs_cb cb),\
+     (loop, req, path, cb))                                                    \
+  XX(chmod, (uv_loop_t *loop, uv_fs_t *req, const char *path, int mode,       \
+             uv_fs_cb cb), (loop, req, path, mode, cb))                        \
+  XX(fchmod, (uv_loop_t *loop, uv_fs_t *req, uv_file file, int mode,          \
+              uv_fs_cb cb), (loop, req, file, mode, cb))                       \
+  XX(statfs, (uv_loop_t *loop, uv_fs_t *req, const char *path, uv_fs_cb cb),  \
+     (loop, req, path, cb))                                                    \
+  XX(sendfile, (uv_loop_t *loop, uv_fs_t *req, uv_file out_fd, uv_file in_fd, \
+                int64_t in_offset, size_t length, uv_fs_cb cb),                \
+     (loop, req, out_fd, in_fd, in_offset, length, cb))                        \
+  XX(utime, (uv_loop_t *loop, uv_fs_t *req, const char *path, double atime,   \
+             double mtime, uv_fs_cb cb), (loop, req, path, atime, mtime, cb))  \
+  XX(futime, (uv_loop_t *loop, uv_fs_t *req, uv_file file, double atime,      \
+              double mtime, uv_fs_cb cb), (loop, req, file, atime, mtime, cb))
 
 #define XX(name, params, args)                                                 \
   int __real_uv_fs_##name params;                                              \

@@ -237,9 +237,11 @@ static void run(const char *bin, unsigned seed, int forever, rl_findings *out) {
                       .dump_signal = RLRT_DUMP_SIGNAL, .dump_grace_ms = 300};
   rl_run_result res;
   assert_int_equal(rl_supervise(&spec, &res), 0);
-  if (forever ? !res.timed_out : res.timed_out || !res.exited)
-    fail_msg("%s: timed out %d, exited %d, signal %d", bin, res.timed_out, res.exited,
-             res.signal);
+  /* Every fixture that ends exits 0: a wrapper that lost a callback
+   * would make it fail (or hang). */
+  if (forever ? !res.timed_out : res.timed_out || !res.exited || res.exit_code != 0)
+    fail_msg("%s: timed out %d, exited %d with %d, signal %d\n%s", bin, res.timed_out,
+             res.exited, res.exit_code, res.signal, res.err);
   char *log = rl_xasprintf("%s/rlrt.%ld", dir, res.pid);
   size_t len;
   char *text = rl_read_file(log, &len);
@@ -259,7 +261,8 @@ static void run(const char *bin, unsigned seed, int forever, rl_findings *out) {
 }
 
 static const char *const fixtures[] = {"work_never_run", "fs_after_run", "timer_open",
-                                       "wrong_thread", "async_never_closed", "clean"};
+                                       "wrong_thread", "async_never_closed", "clean",
+                                       "clean_io"};
 
 static void check_fixtures(const char *compiler) {
   char *cc = find_compiler(compiler);
