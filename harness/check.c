@@ -102,17 +102,23 @@ static int run_builds(const rl_target *t, const rl_check_config *cfg, rl_check_r
       }
       res->runs++;
       rl_symbolize_findings(sym, b.binary, &out.findings);
-      for (size_t k = 0; k < out.findings.count; k++) {
-        rl_finding *f = &out.findings.items[k];
-        rl_finding_locate(f);
+      for (size_t k = 0; k < out.findings.count; k++) rl_finding_locate(&out.findings.items[k]);
+      /* One bug reported several times in one run (TSan and the runtime
+       * both see a lock cycle) is one sighting: merge within the run first. */
+      rl_findings seen = {0};
+      rl_findings_merge(&seen, &out.findings);
+      for (size_t k = 0; k < seen.count; k++) {
+        rl_finding *f = &seen.items[k];
         f->first_run = res->runs;
         f->seed = seed;
         f->mode = rl_run_mode(seed);
         f->build = rl_build_kind_name((rl_build_kind)kind);
         f->count = 1;
       }
-      int found = out.findings.count > 0;
-      rl_findings_merge(&res->findings, &out.findings);
+      int found = seen.count > 0;
+      rl_findings_merge(&res->findings, &seen);
+      rl_findings_free(&out.findings);
+      rl_findings_free(&seen);
       if (found && cfg->stop_at_first) {
         rl_build_result_free(&b);
         return 0;

@@ -193,6 +193,22 @@ void rlrt__jitter_log_exit(rlrt_thread *t);
 
 /* ---- waits and held locks ------------------------------------------------ */
 
+/* TSan attributes a call it intercepts to the pc that made it, which for a
+ * wrapped call lies in this uninstrumented runtime: the user's line (the
+ * lock of a lock-order report, the pthread_create of a thread) would be
+ * lost. Pushing the user's call site as a TSan frame around the real call
+ * keeps it in every report. Weak: ASan and plain builds have no TSan. */
+extern void __tsan_func_entry(void *pc) __attribute__((weak));
+extern void __tsan_func_exit(void) __attribute__((weak));
+static inline void rlrt__tsan_enter(const void *caller) {
+  if (__tsan_func_entry)
+    __tsan_func_entry((void *)caller);
+}
+static inline void rlrt__tsan_exit(void) {
+  if (__tsan_func_exit)
+    __tsan_func_exit();
+}
+
 /* Publish that t is about to block (before the real call), with its stack. */
 void rlrt__wait_begin(rlrt_thread *t, rlrt_wait w, rlrt_obj *o,
                       const void *caller);

@@ -5,18 +5,10 @@
  * real lock function. */
 #include "rlrt_internal.h"
 
-/* TSan attributes a call it intercepts to the pc that made it, which for a
- * wrapped call lies in this uninstrumented runtime: the user's line (the
- * lock in a lock-order report) would be lost. Pushing the user's call site
- * as a TSan frame for the length of the wait keeps it in every report.
- * Weak: the ASan and plain builds have no TSan runtime. */
-extern void __tsan_func_entry(void *pc) __attribute__((weak));
-extern void __tsan_func_exit(void) __attribute__((weak));
-
 void rlrt__wait_begin(rlrt_thread *t, rlrt_wait w, rlrt_obj *o,
                       const void *caller) {
-  if (__tsan_func_entry && !t->tsan_frame) {
-    __tsan_func_entry((void *)caller);
+  if (!t->tsan_frame) {
+    rlrt__tsan_enter(caller);
     t->tsan_frame = 1;
   }
   rlrt__stack_capture(&t->wait_st, caller);
@@ -28,7 +20,7 @@ void rlrt__wait_begin(rlrt_thread *t, rlrt_wait w, rlrt_obj *o,
 void rlrt__wait_end(rlrt_thread *t) {
   if (t->tsan_frame) {
     t->tsan_frame = 0;
-    __tsan_func_exit();
+    rlrt__tsan_exit();
   }
   atomic_store_explicit(&t->wait, RLRT_WAIT_NONE, memory_order_release);
   atomic_store_explicit(&t->wait_obj, NULL, memory_order_relaxed);

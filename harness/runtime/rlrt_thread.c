@@ -56,7 +56,9 @@ int __wrap_pthread_create(pthread_t *th, const pthread_attr_t *attr,
     rlrt__put_stack(&l, &st);
     rlrt__emit(&l);
   }
+  rlrt__tsan_enter(__builtin_return_address(0));
   int rc = __real_pthread_create(th, attr, trampoline, t);
+  rlrt__tsan_exit();
   if (rc != 0)
     atomic_store(&t->wait, RLRT_WAIT_EXITED);
   else
