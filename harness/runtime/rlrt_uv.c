@@ -331,8 +331,10 @@ int __wrap_uv_queue_work(uv_loop_t *loop, uv_work_t *req, uv_work_cb work_cb,
   return rc;
 }
 
-/* uv_fs_* calls: asynchronous (tracked) when cb is set, else synchronous.
- * XX(name, parameters, arguments); `loop`, `req` and `cb` are always there. */
+/* uv_fs_* calls: asynchronous (tracked) when cb is set, else synchronous,
+ * and then safe on any thread: libuv does not touch the loop (work_cb
+ * often does such blocking calls). XX(name, parameters, arguments);
+ * `loop`, `req` and `cb` are always there. */
 #define FS_MAP(XX)                                                             \
   XX(open, (uv_loop_t *loop, uv_fs_t *req, const char *path, int flags,       \
             int mode, uv_fs_cb cb), (loop, req, path, flags, mode, cb))        \
@@ -408,7 +410,7 @@ int __wrap_uv_queue_work(uv_loop_t *loop, uv_work_t *req, uv_work_cb work_cb,
   int __real_uv_fs_##name params;                                              \
   int __wrap_uv_fs_##name params;                                              \
   int __wrap_uv_fs_##name params {                                             \
-    rlrt_thread *t = enter(loop, "uv_fs_" #name, CALLER);                      \
+    rlrt_thread *t = enter(cb ? loop : NULL, "uv_fs_" #name, CALLER);          \
     rlrt_line l;                                                               \
     rlrt_uv_entry *e = cb ? req_begin(t, loop, req, "uv_fs_" #name,            \
                                       (rlrt_fn)cb, &l, CALLER)                 \
