@@ -490,9 +490,10 @@ static void test_harness_crash_recovered_by_probe(void **state) {
     close(ready[0]);
     rl_sandbox sb;
     sandbox_for_tests(&sb);
-    /* The daemon escapes the group; the shell, still running, is main. */
-    char *const argv[] = {"/bin/sh", "-c", "$0; sleep 30", hostile_bin("daemon"),
-                          NULL};
+    /* The daemon escapes the group; the shell, still running, is main. Its
+     * output goes nowhere, so our dying pipes cannot SIGPIPE it. */
+    char *const argv[] = {"/bin/sh", "-c", "$0 >/dev/null; sleep 30",
+                          hostile_bin("daemon"), NULL};
     rl_run_spec spec = {.argv = argv, .envp = hostile_env,
                         .timeout_ms = 20000, .output_cap = 1024,
                         .sandbox = &sb};
@@ -511,11 +512,10 @@ static void test_harness_crash_recovered_by_probe(void **state) {
   long t0 = hostile_now_ms();
   while (hostile_alive() < 1 && hostile_now_ms() - t0 < 5000)
     usleep(10000);
-  usleep(100000); /* the daemon's parent has exited by now */
   kill(harness, SIGKILL);
   waitpid(harness, NULL, 0);
   usleep(100000);
-  assert_int_equal(hostile_alive(), 1); /* the escaped daemon outlived it */
+  assert_true(hostile_alive() >= 1); /* the escaped daemon outlived it */
   assert_int_equal(cgroups_of(caps.kill_root, harness), 1);
 
   rl_sandbox_caps again;
