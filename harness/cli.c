@@ -35,23 +35,24 @@ typedef struct {
   const char *usage;   /* after "racelab <name>" */
   const char *summary; /* one line */
   const char *detail;  /* paragraph for the command's own --help */
+  const char *exit_codes; /* its own exit-status text, NULL for the usual */
 } rl_command;
 
 static const rl_command commands[] = {
     {"list", rl_cmd_list, CMD_LIST, "", "the course and your progress",
      "Lists every exercise by group with its state (solved, failing,\n"
-     "untouched) and says what to do next. Plain `racelab` does the same."},
+     "untouched) and says what to do next. Plain `racelab` does the same.", NULL},
     {"show", rl_cmd_show, CMD_SHOW, "EXERCISE", "the lesson of one exercise",
-     "Prints the exercise's lesson, the file to edit and how it is checked."},
+     "Prints the exercise's lesson, the file to edit and how it is checked.", NULL},
     {"hint", rl_cmd_hint, CMD_HINT, "EXERCISE [--all]",
      "the next hint, one more each time",
-     "Each call reveals one more of the exercise's three hints."},
+     "Each call reveals one more of the exercise's three hints.", NULL},
     {"run", rl_cmd_run, CMD_RUN, "TARGET [options]",
      "build and run with jitter, explain findings",
      "Builds TARGET under ThreadSanitizer and AddressSanitizer, runs it with\n"
      "seeded scheduling jitter and stops at the first run with a finding,\n"
      "which it explains. TARGET is an exercise id (1, 01, 01-hit-counter),\n"
-     "a .c file, or a folder of .c files. --seed S replays run seed S."},
+     "a .c file, or a folder of .c files. --seed S replays run seed S.", NULL},
     {"check", rl_cmd_check, CMD_CHECK, "TARGET [--against PATH] [options]",
      "pass or fail, with the reason",
      "Builds and runs TARGET like `run` and gives a verdict: pass when it\n"
@@ -59,7 +60,7 @@ static const rl_command commands[] = {
      "test or expected output; for a plain file: exit status 0, and the\n"
      "--expect-stdout file if given) holds in every run.\n"
      "--against PATH checks another copy of an exercise (a submission, or\n"
-     "solutions/NN-...) with the exercise's oracle."},
+     "solutions/NN-...) with the exercise's oracle.", NULL},
     {"grade", rl_cmd_grade, CMD_GRADE, "SUBMISSIONS [options] | --merge FILE... --out FILE",
      "check every submission of a class, with reports",
      "Checks SUBMISSIONS/<student>/<NN-slug>/ (the student's copies of the\n"
@@ -67,20 +68,20 @@ static const rl_command commands[] = {
      "like `check NN --against FOLDER --keep-going`, with the same seeds and\n"
      "runs for everyone. Each student's result (Exercism test-runner v3 JSON\n"
      "with racelab's findings) is written to OUT.d/<student>.json as soon as\n"
-     "it is known; OUT combines them. --merge combines result files.\n"
-     "Exit status for grade: 0 every submission graded, whatever the grades;\n"
+     "it is known; OUT combines them. --merge combines result files.",
+     "\nExit status: 0 every submission graded, whatever the grades;\n"
      "1 racelab could not grade some submission (its result says why);\n"
-     "2 bad invocation; 3 racelab failed (results could not be written)."},
+     "2 bad invocation; 3 racelab failed (results could not be written).\n"},
     {"watch", rl_cmd_watch, CMD_WATCH, "[EXERCISE] [options]",
      "re-check on every save, move on when it passes",
      "Watches the current exercise (the first unsolved one, or EXERCISE) and\n"
      "checks it each time you save the file you edit; when it passes, moves\n"
      "to the next one. Keys: n next, h hint, l list, a check all, r reset,\n"
-     "q quit (stdin may also be a pipe of keys)."},
+     "q quit (stdin may also be a pipe of keys).", NULL},
     {"reset", rl_cmd_reset, CMD_RESET, "EXERCISE",
      "restore an exercise's original files",
      "Restores the files you edit to the original exercise (your version is\n"
-     "kept as FILE.orig) and forgets its hints and state."},
+     "kept as FILE.orig) and forgets its hints and state.", NULL},
 };
 
 typedef enum { OPT_FLAG, OPT_INT, OPT_U64, OPT_STRING, OPT_FORMAT, OPT_BUILD } rl_opt_type;
@@ -121,11 +122,9 @@ static const rl_option options[] = {
 
 /* ------------------------------------------------------------------ help */
 
-static void print_exit_codes(FILE *out) {
-  fprintf(out,
-          "\nExit status: 0 pass/clean, 1 fail/findings (a build error too),\n"
-          "2 bad invocation or input, 3 internal error.\n");
-}
+static const char *const usual_exit_codes =
+    "\nExit status: 0 pass/clean, 1 fail/findings (a build error too),\n"
+    "2 bad invocation or input, 3 internal error.\n";
 
 static void print_main_help(FILE *out) {
   fprintf(out, "racelab %s: learn, diagnose and grade concurrency bugs in C.\n\n"
@@ -134,7 +133,7 @@ static void print_main_help(FILE *out) {
     fprintf(out, "  %-7s %s\n", commands[i].name, commands[i].summary);
   fprintf(out, "\nWith no command, racelab lists the course.\n"
                "`racelab COMMAND --help` describes each command and its options.\n");
-  print_exit_codes(out);
+  fputs(usual_exit_codes, out);
 }
 
 static void print_command_help(const rl_command *cmd, FILE *out) {
@@ -148,7 +147,7 @@ static void print_command_help(const rl_command *cmd, FILE *out) {
              o->arg ? " " : "", o->arg ? o->arg : "");
     fprintf(out, "  %-28s %s\n", left, o->help);
   }
-  print_exit_codes(out);
+  fputs(cmd->exit_codes ? cmd->exit_codes : usual_exit_codes, out);
 }
 
 /* --------------------------------------------------------------- parsing */
