@@ -81,7 +81,7 @@ static const rl_command commands[] = {
     {"reset", rl_cmd_reset, CMD_RESET, "EXERCISE",
      "restore an exercise's original files",
      "Restores the files you edit to the original exercise (your version is\n"
-     "kept as FILE.orig) and forgets its hints and state.", NULL},
+     "kept as FILE.bak) and forgets its hints and state.", NULL},
 };
 
 typedef enum { OPT_FLAG, OPT_INT, OPT_U64, OPT_STRING, OPT_FORMAT, OPT_BUILD } rl_opt_type;
