@@ -19,11 +19,13 @@
 struct session {
   uv_timer_t idle; /* fires when the client has been silent too long */
   char user[32];
-  char *backlog;   /* messages waiting for this client, heap-allocated */
+  int unread;      /* messages the client never picked up */
+  char *backlog;   /* those messages, heap-allocated */
 };
 
 static uv_loop_t loop;
 static int open_sessions;
+static int unread_dropped; /* messages lost with dropped sessions */
 
 /* racelab: your work is here -------------------------------------------- */
 
@@ -31,7 +33,7 @@ static int open_sessions;
 static void on_session_closed(uv_handle_t *h) {
   struct session *s = h->data;
   open_sessions--;
-  printf("closed %s, %d open\n", s->user, open_sessions);
+  unread_dropped += s->unread;
 }
 
 /* The client has been silent too long: drop the session. */
@@ -55,7 +57,8 @@ static struct session *session_open(const char *user, unsigned idle_ms) {
     free(s);
     return NULL;
   }
-  snprintf(s->backlog, 64, "%u unread", idle_ms / 4);
+  s->unread = (int)idle_ms / 4;
+  snprintf(s->backlog, 64, "%d unread", s->unread);
   uv_timer_init(&loop, &s->idle);
   s->idle.data = s;
   uv_timer_start(&s->idle, on_idle, idle_ms, 0);
@@ -74,7 +77,8 @@ int main(void) {
       return 1;
 
   uv_run(&loop, UV_RUN_DEFAULT);
-  printf("open sessions: %d\n", open_sessions);
+  printf("open sessions: %d, unread messages dropped: %d\n", open_sessions,
+         unread_dropped);
   int rc = uv_loop_close(&loop);
   if (rc != 0) {
     fprintf(stderr, "sessions: uv_loop_close: %s\n", uv_strerror(rc));
