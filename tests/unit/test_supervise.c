@@ -12,6 +12,7 @@
 #include <cmocka.h>
 
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -268,6 +269,59 @@ static void test_setsid_daemon_killed(void **state) {
   assert_nothing_left();
 }
 
+/* ---- several supervisions at once ---- */
+
+typedef struct {
+  const char *how; /* crash.c's argument */
+  int exit_code;   /* the ending expected: an exit code ... */
+  int signal;      /* ... or a signal (then exit_code is unused) */
+  int ok;          /* every run of this thread came back as expected */
+} worker;
+
+static void *supervise_many(void *arg) {
+  worker *w = arg;
+  char expect[64];
+  snprintf(expect, sizeof expect, "crashing: %s\n", w->how);
+  w->ok = 1;
+  for (int i = 0; i < 10; i++) {
+    char *const argv[] = {hostile_bin("crash"), (char *)w->how, NULL};
+    rl_run_spec spec = {.argv = argv, .envp = hostile_env, .timeout_ms = 5000,
+                        .output_cap = 4096};
+    rl_run_result res;
+    if (rl_supervise(&spec, &res) < 0) {
+      w->ok = 0;
+      continue;
+    }
+    int ended = w->signal ? res.signaled && res.signal == w->signal
+                          : res.exited && res.exit_code == w->exit_code;
+    if (!ended || res.timed_out || strcmp(res.out, expect) != 0)
+      w->ok = 0;
+    rl_run_result_free(&res);
+  }
+  return NULL;
+}
+
+/* Threads supervising at once each get their own child's result, while a
+ * hung run next to them is timed out: no shared signal state, no reaping
+ * of another thread's child. */
+static void test_concurrent_supervisions(void **state) {
+  worker w[3] = {{"exit3", 3, 0, 0}, {"abort", 0, SIGABRT, 0},
+                 {"segv", 0, SIGSEGV, 0}};
+  pthread_t t[3];
+  for (int i = 0; i < 3; i++)
+    assert_int_equal(pthread_create(&t[i], NULL, supervise_many, &w[i]), 0);
+  char *const argv[] = {hostile_bin("spin"), NULL};
+  rl_run_result res;
+  run(argv, 300, 4096, &res);
+  assert_true(res.timed_out);
+  rl_run_result_free(&res);
+  for (int i = 0; i < 3; i++) {
+    pthread_join(t[i], NULL);
+    assert_true(w[i].ok);
+  }
+  assert_nothing_left();
+}
+
 int main(void) {
   alarm(60); /* a test must never hang, even if rl_supervise does */
   const struct CMUnitTest tests[] = {
@@ -285,6 +339,7 @@ int main(void) {
       cmocka_unit_test(test_output_cap_keeps_head),
       cmocka_unit_test(test_grandchild_holding_pipes),
       cmocka_unit_test(test_setsid_daemon_killed),
+      cmocka_unit_test(test_concurrent_supervisions),
   };
   return cmocka_run_group_tests(tests, compile_fixtures, remove_fixtures);
 }
