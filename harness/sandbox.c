@@ -504,8 +504,8 @@ int rl_sandbox_complete(const rl_sandbox *sb) {
 /* Per run, in the parent: cgroups and the mount plan                        */
 /* ------------------------------------------------------------------------ */
 
-/* Appends a mount op; src is a host path (looked up under the old root once
- * pivot_root has run) for binds, or a symlink target. */
+/* Appends a mount op; src is a host path for binds (looked up under the
+ * old root, once pivot_root has run), or a symlink target. */
 static int rl__plan(rl__sandbox_run *run, int kind, const char *src,
                     const char *dst, const char *data) {
   if (run->nmounts == RL__SANDBOX_MAX_MOUNTS)
@@ -522,8 +522,8 @@ static int rl__plan(rl__sandbox_run *run, int kind, const char *src,
                                                               : 0;
 }
 
-/* Plans a read-only bind of a host path at the same place, as a file or a
- * directory; missing paths are skipped. */
+/* Plans a bind of a host path at the same place, read-only unless rw, as a
+ * file or a directory; missing paths are skipped. */
 static int rl__plan_host(rl__sandbox_run *run, const char *path, int rw) {
   struct stat st;
   if (stat(path, &st) < 0)
@@ -533,6 +533,8 @@ static int rl__plan_host(rl__sandbox_run *run, const char *path, int rw) {
   return rl__plan(run, kind, path, path, NULL);
 }
 
+/* The new root, in mount order: system files read-only, a private /dev,
+ * /proc and /tmp, then the caller's paths (last: they may lie under /tmp). */
 static int rl__plan_mounts(const rl_sandbox *sb, rl__sandbox_run *run) {
   char opts[64], target[RL_SANDBOX_PATH_MAX], dev[64];
   int rc = rl__plan(run, RL__M_RO_DIR, "/usr", "/usr", NULL);
