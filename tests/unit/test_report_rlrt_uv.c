@@ -62,7 +62,8 @@ static void test_grouped(void **state) {
   assert_int_equal(fs.count, 2);
 
   /* R1 and R4 share a start site; R2 completed; R3 completed (its done
-   * line came first); R5 was never found by a stop; R6, R7 malformed. */
+   * line came first); R8 completed after a stop found it pending; R5 was
+   * never found by a stop; R6, R7 malformed. */
   const rl_finding *f = &fs.items[0];
   assert_int_equal(f->kind, RL_FINDING_FORGOTTEN_AWAIT);
   assert_string_equal(f->summary, "2 uv_queue_work requests never completed: the loop was closed "
@@ -261,8 +262,8 @@ static void run(const char *bin, unsigned seed, int forever, rl_findings *out) {
 }
 
 static const char *const fixtures[] = {"work_never_run", "fs_after_run", "timer_open",
-                                       "wrong_thread", "async_never_closed", "clean",
-                                       "clean_io"};
+                                       "wrong_thread", "async_never_closed", "stopped_early",
+                                       "clean", "clean_io"};
 
 static void check_fixtures(const char *compiler) {
   char *cc = find_compiler(compiler);
