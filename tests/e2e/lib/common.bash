@@ -1,8 +1,15 @@
 # common.bash -- what every e2e script shares: a scratch folder, running
 # racelab with a hard deadline, and assertions that count and report.
 set -u
-: "${RACELAB:?RACELAB must point to the racelab binary}"
-: "${RL_LAB:?}" "${RL_FIXTURES:?}" "${RL_SCRATCH:?}"
+# Under ctest the environment names everything; run by hand (for example
+# `bash tests/e2e/course.sh` to prove the course), these defaults apply.
+RL_LAB=${RL_LAB:-$(cd "$(dirname "${BASH_SOURCE[0]}")/../../.." && pwd)}
+RACELAB=${RACELAB:-$RL_LAB/build/gcc/harness/racelab}
+RL_FIXTURES=${RL_FIXTURES:-$RL_LAB/tests/fixtures}
+RL_SCRATCH=${RL_SCRATCH:-$(mktemp -d)}
+export RACELAB_CACHE=${RACELAB_CACHE:-$RL_SCRATCH/cache}
+export RACELAB_STATE=${RACELAB_STATE:-$RL_SCRATCH/state}
+[[ -x $RACELAB ]] || { echo "no racelab at $RACELAB: build it first (bash harness/racelab.sh)"; exit 1; }
 mkdir -p "$RL_SCRATCH"
 export NO_COLOR=1
 out=$RL_SCRATCH/out
