@@ -838,6 +838,10 @@ static const char *rl__cg_any(const rl__sandbox_run *run) {
   return "";
 }
 
+int rl__sandbox_tracks(const rl__sandbox_run *run) {
+  return rl__cg_any(run)[0] && run->uid;
+}
+
 int rl__sandbox_kill(const rl__sandbox_run *run, int wait_empty) {
   const char *dir = rl__cg_any(run);
   if (!dir[0])

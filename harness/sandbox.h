@@ -142,6 +142,10 @@ int rl__sandbox_child(const rl__sandbox_run *run);
  * Returns how many processes it found. */
 int rl__sandbox_kill(const rl__sandbox_run *run, int wait_empty);
 
+/* Whether the run's cgroup holds every descendant (an unprivileged process
+ * cannot leave it), so no other search for strays is needed. */
+int rl__sandbox_tracks(const rl__sandbox_run *run);
+
 /* After the run: fills memory_limited, pids_limited, cpu_ms and protections
  * into res (when res is not NULL), then removes the cgroups. */
 void rl__sandbox_end(rl__sandbox_run *run, rl_run_result *res);

@@ -497,11 +497,12 @@ int rl_supervise(const rl_run_spec *spec, rl_run_result *res) {
     w.deadline = rl__now_ms() + spec->timeout_ms;
   rl__watch_run(&w, spec, res, sbr);
 
-  /* The cgroup first: it holds every descendant, and once it is empty the
-   * sweep only finds what escaped it (nothing, normally). */
+  /* The cgroup, when there is one, holds every descendant; the /proc sweep
+   * (a few ms on a busy machine) is for runs without it. */
   if (sbr)
     res->strays_killed = rl__sandbox_kill(sbr, 1);
-  res->strays_killed += rl__sweep(pid, token);
+  if (!sbr || !rl__sandbox_tracks(sbr))
+    res->strays_killed += rl__sweep(pid, token);
 
 out:
   if (sbr)
