@@ -432,6 +432,8 @@ int rl_supervise(const rl_run_spec *spec, rl_run_result *res) {
   if (!spec || !spec->argv || !spec->argv[0] || !res)
     abort();
   memset(res, 0, sizeof *res);
+  if (spec->output_cap > RL_SUPERVISE_MAX_CAP)
+    return -EINVAL;
 
   char token[64];
   snprintf(token, sizeof token, "RL_SUPERVISE_RUN=%ld.%lu", (long)getpid(),

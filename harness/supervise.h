@@ -41,13 +41,18 @@
 
 typedef struct rl_sandbox rl_sandbox; /* sandbox.h */
 
+/* The largest output_cap (-EINVAL past it): both buffers are allocated up
+ * front, and 64 times the cap bounds a flood. */
+#define RL_SUPERVISE_MAX_CAP ((size_t)1 << 30)
+
 typedef struct {
   char *const *argv;         /* argv[0] is a path: no PATH search */
   char *const *envp;         /* the complete environment: nothing inherited */
   const char *cwd;           /* working directory, NULL = unchanged */
   int timeout_ms;            /* wall clock limit; 0 = none */
   int cpu_limit_s;           /* RLIMIT_CPU soft limit (SIGXCPU), hard = +1 s; 0 = none */
-  size_t output_cap;         /* bytes of stdout and of stderr kept, each; the rest is drained and counted */
+  size_t output_cap;         /* bytes of stdout and of stderr kept, each (at most
+                                RL_SUPERVISE_MAX_CAP); the rest is drained and counted */
   int dump_signal;           /* sent to the main pid on timeout before the kill, 0 = none */
   int dump_grace_ms;         /* how long to wait after dump_signal before SIGKILL */
   const rl_sandbox *sandbox; /* NULL: no sandbox beyond process group + limits */
@@ -77,9 +82,10 @@ typedef struct {
 
 /* Run spec->argv to completion or to a limit. Returns 0 with *res filled
  * (free it with rl_run_result_free), or a negative errno when the program
- * could not be started: the fork, a pipe or the sandbox set-up failed in
- * racelab (-EAGAIN, -EMFILE, ...), or the child's exec failed (-ENOENT,
- * -EACCES, ...). Programmer errors (NULL spec or argv) abort. */
+ * could not be started: a bad spec (-EINVAL), the fork, a pipe or the
+ * sandbox set-up failed in racelab (-EAGAIN, -EMFILE, ...), or the child's
+ * exec failed (-ENOENT, -EACCES, ...). Programmer errors (NULL spec or argv)
+ * abort. */
 int rl_supervise(const rl_run_spec *spec, rl_run_result *res);
 
 /* Frees the captured output; safe on a zeroed result and twice. */

@@ -117,6 +117,9 @@ static void test_exec_failure(void **state) {
   char *const dir[] = {"/tmp", NULL};
   spec.argv = dir;
   assert_int_equal(rl_supervise(&spec, &res), -EACCES);
+  spec.output_cap = RL_SUPERVISE_MAX_CAP + 1;
+  assert_int_equal(rl_supervise(&spec, &res), -EINVAL);
+  assert_int_equal(hostile_fds(), fds_at_start);
 }
 
 /* ---- time ---- */
