@@ -32,9 +32,13 @@ export LC_ALL=C
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 QUICK=0
-TRIALS=""; CAP=""; FP_RUNS=""; CHECKS=""; REPLAYS=""; COST_RUNS=""; OVER_RUNS=""
-FIX_TIMEOUT=1       # seconds per run, fixtures (they finish in ~20 ms)
-EX_TIMEOUT=2        # seconds per run, exercises (racelab's --timeout is whole seconds)
+TRIALS=""; EX_TRIALS=""; CAP=""; FP_RUNS=""; CHECKS=""; REPLAYS=""; COST_RUNS=""; OVER_RUNS=""
+# seconds per run (racelab's --timeout takes whole seconds). A hang costs the
+# whole timeout, in every mode; fixtures and buggy exercises finish in well
+# under 0.3 s when they do not hang. The false-positive checks use FP_TIMEOUT.
+FIX_TIMEOUT=1
+EX_TIMEOUT=1
+FP_TIMEOUT=2
 ONLY=""
 OUT="$ROOT/bench/RESULTS.md"
 RL="${RACELAB:-}"
@@ -44,11 +48,13 @@ usage() {
   cat <<'EOF'
 Usage: bench/detect.sh [--quick] [options]
   --quick            ~5 trials, small counts: a few minutes
-  --trials T         trials per row and mode (default 30, quick 5)
+  --trials T         trials per fixture and mode (default 30, quick 5)
+  --ex-trials T      trials per exercise and mode (default 5, quick 2): the
+                     exercises' bugs are not rare, and four of them hang
   --cap C            runs per trial before giving up (default 50, quick 20)
-  --fp-runs N        runs per build in each false-positive check (default 150, quick 20)
-  --checks K         default `racelab check N` invocations per exercise (default 20, quick 3)
-  --replays R        replays per row and mode (default 10, quick 3)
+  --fp-runs N        runs per build in each false-positive check (default 60, quick 10)
+  --checks K         default `racelab check N` invocations per exercise (default 5, quick 2)
+  --replays R        replays per row and mode (default 5, quick 2)
   --only REGEX       only rows whose name matches (fixtures and exercises)
   --out FILE         write the report here (default bench/RESULTS.md)
   --racelab PATH     the racelab binary (default build/bench/harness/racelab)
@@ -60,6 +66,7 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --quick) QUICK=1 ;;
     --trials) TRIALS=$2; shift ;;
+    --ex-trials) EX_TRIALS=$2; shift ;;
     --cap) CAP=$2; shift ;;
     --fp-runs) FP_RUNS=$2; shift ;;
     --checks) CHECKS=$2; shift ;;
@@ -74,9 +81,9 @@ while [ $# -gt 0 ]; do
   shift
 done
 if [ "$QUICK" = 1 ]; then
-  : "${TRIALS:=5}" "${CAP:=20}" "${FP_RUNS:=20}" "${CHECKS:=3}" "${REPLAYS:=3}" "${COST_RUNS:=10}" "${OVER_RUNS:=10}"
+  : "${TRIALS:=5}" "${EX_TRIALS:=2}" "${CAP:=20}" "${FP_RUNS:=10}" "${CHECKS:=2}" "${REPLAYS:=2}" "${COST_RUNS:=12}" "${OVER_RUNS:=10}"
 else
-  : "${TRIALS:=30}" "${CAP:=50}" "${FP_RUNS:=150}" "${CHECKS:=20}" "${REPLAYS:=10}" "${COST_RUNS:=30}" "${OVER_RUNS:=20}"
+  : "${TRIALS:=30}" "${EX_TRIALS:=5}" "${CAP:=50}" "${FP_RUNS:=60}" "${CHECKS:=5}" "${REPLAYS:=5}" "${COST_RUNS:=30}" "${OVER_RUNS:=30}"
 fi
 
 for tool in jq awk timeout git; do
@@ -84,12 +91,15 @@ for tool in jq awk timeout git; do
 done
 
 if [ -z "$RL" ]; then
+  # (re)build: the runtime library and wrap list must match the working tree,
+  # or programs under test fail to link. Retry: others may be mid-edit.
   RL="$ROOT/build/bench/harness/racelab"
-  if [ ! -x "$RL" ]; then
-    echo "detect.sh: building racelab in build/bench" >&2
-    cmake -S "$ROOT" -B "$ROOT/build/bench" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null &&
-      cmake --build "$ROOT/build/bench" -j2 >/dev/null || { echo "detect.sh: build failed" >&2; exit 3; }
-  fi
+  for try in 1 2 3 4; do
+    if cmake -S "$ROOT" -B "$ROOT/build/bench" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null &&
+       cmake --build "$ROOT/build/bench" -j2 --target racelab rlrt >"/tmp/detect-build.$$.log" 2>&1; then break; fi
+    echo "detect.sh: building racelab failed (try $try), retrying in 60 s" >&2; tail -3 "/tmp/detect-build.$$.log" >&2; sleep 60
+  done
+  rm -f "/tmp/detect-build.$$.log"
 fi
 [ -x "$RL" ] || { echo "detect.sh: no racelab at $RL" >&2; exit 2; }
 CC_BIN="${RACELAB_CC:-${CC:-cc}}"
@@ -108,12 +118,12 @@ unset TSAN_OPTIONS ASAN_OPTIONS
 RUNS="$WORK/runs.tsv"        # row mode trial n seed det wall_ms kinds
 TRI="$WORK/trials.tsv"       # row mode trial len found
 REP="$WORK/replays.tsv"      # row mode seed ok kinds_orig kinds_replay
-: >"$RUNS"; : >"$TRI"; : >"$REP"
+: >"$RUNS"; : >"$TRI"; : >"$REP"; : >"$WORK/errors.tsv"
 T0=$EPOCHREALTIME
 
 log() { printf '[%5ss] %s\n' "$(awk -v a="$T0" -v b="$EPOCHREALTIME" 'BEGIN{printf "%d", b-a}')" "$*" >&2; }
 ms_since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.1f", (b-a)*1000}'; }
-median() { sort -g | awk '{a[NR]=$1} END{if(NR==0){print "-";exit} if(NR%2) v=a[(NR+1)/2]; else v=(a[NR/2]+a[NR/2+1])/2; printf "%g\n", v}'; }
+median() { sort -g | awk '$1 ~ /^[0-9.]+$/ {a[++n]=$1} END{if(n==0){print "-";exit} if(n%2) v=a[(n+1)/2]; else v=(a[n/2]+a[n/2+1])/2; printf "%g\n", v}'; }
 
 # ---------------------------------------------------------------- rows
 # name|target (for racelab)|build|run dir|oracle (okbug|stdout|test)|expected|timeout|args
@@ -177,26 +187,30 @@ rl_json() {
   local try j
   for try in 1 2 3; do
     j=$(cd "$LAB" && "$RL" "$@" --format json 2>"$WORK/rl.err")
-    if jq -e .verdict >/dev/null 2>&1 <<<"$j"; then printf '%s\n' "$j"; return 0; fi
+    if [[ $j == "{"*'"verdict"'* ]]; then printf '%s\n' "$j"; return 0; fi
     sleep 2
   done
   echo "detect.sh: racelab $* failed: $(head -c 300 "$WORK/rl.err")" >&2
   echo '{"verdict":"error","runs":0,"elapsed_ms":0,"findings":[]}'
 }
 
-# rl_run target build seed timeout ; sets DET WALL KINDS
+# rl_run target build seed timeout ; sets DET (1, 0, or E: racelab could not
+# build or run it) WALL KINDS
 rl_run() {
   local j
   j=$(rl_json check "$1" --runs 1 --seed "$3" --build "$2" --timeout "$4")
   read -r DET KINDS WALL < <(jq -r '([.findings[]|select(.kind!="build-error")|.kind]|unique) as $k
-      | "\(if ($k|length)>0 then 1 else 0 end) \(if ($k|length)>0 then ($k|join(",")) else "ok" end) \(.elapsed_ms)"' <<<"$j")
+      | if .verdict=="error" or any(.findings[]; .kind=="build-error") then "E build-error \(.elapsed_ms)"
+        else "\(if ($k|length)>0 then 1 else 0 end) \(if ($k|length)>0 then ($k|join(",")) else "ok" end) \(.elapsed_ms)" end' <<<"$j")
 }
 
 # ---------------------------------------------------------------- trials
 run_trials() { # row-name mode target build dir oracle exp timeout args...
   local name=$1 mode=$2 target=$3 b=$4 dir=$5 oracle=$6 exp=$7 to=$8; shift 8
-  local t n found capped=0 seed k=0 half=$(( TRIALS / 2 ))
-  for (( t = 1; t <= TRIALS; t++ )); do
+  local t n found capped=0 seed k=0 trials=$TRIALS
+  [[ $name == ex:* ]] && trials=$EX_TRIALS
+  local half=$(( trials / 2 ))
+  for (( t = 1; t <= trials; t++ )); do
     found=0
     for (( n = 1; n <= CAP; n++ )); do
       case $mode in
@@ -205,6 +219,11 @@ run_trials() { # row-name mode target build dir oracle exp timeout args...
         pct) seed=$(( 1000 + 3 * k + 2 )); rl_run "$target" "$b" "$seed" "$to" ;;
       esac
       k=$(( k + 1 ))
+      if [ "$DET" = E ]; then   # not a measurement: say so in the table
+        printf '%s\t%s\n' "$name" "$mode" >>"$WORK/errors.tsv"
+        log "$name $mode: racelab could not build or run it (seed $seed); mode skipped"
+        return
+      fi
       printf '%s\t%s\t%d\t%d\t%s\t%s\t%s\t%s\n' "$name" "$mode" "$t" "$n" "$seed" "$DET" "$WALL" "$KINDS" >>"$RUNS"
       if [ "$DET" = 1 ]; then found=1; break; fi
     done
@@ -253,7 +272,7 @@ for r in "${ROWS[@]}"; do
   for (( i = 1; i <= CHECKS; i++ )); do
     j=$(rl_json check "$target")
     printf '%s\t%d\t%s\n' "$name" "$i" "$(jq -r '([.findings[]|select(.kind!="build-error")|.kind]|unique) as $k
-      | "\(if ($k|length)>0 then 1 else 0 end)\t\(.elapsed_ms)\t\(.runs)\t\(if ($k|length)>0 then ($k|join(",")) else "-" end)"' <<<"$j")" >>"$CHK"
+      | "\(if any(.findings[]; .kind=="build-error") or .verdict=="error" then "E" elif ($k|length)>0 then 1 else 0 end)\t\(.elapsed_ms)\t\(.runs)\t\(if ($k|length)>0 then ($k|join(",")) else "-" end)"' <<<"$j")" >>"$CHK"
   done
 done
 
@@ -270,14 +289,14 @@ if [ "$FP_RUNS" -gt 0 ]; then
     [ -d "$LAB/exercises/$slug" ] || continue
     [ -n "$ONLY" ] && ! [[ "ex:$slug" =~ $ONLY ]] && continue
     log "false positives: solutions/$slug ($FP_RUNS runs per build)"
-    fp_check "solutions/$slug" "${slug%%-*}" --against "$LAB/solutions/$slug" --timeout "$EX_TIMEOUT"
+    fp_check "solutions/$slug" "${slug%%-*}" --against "$LAB/solutions/$slug" --timeout "$FP_TIMEOUT"
   done
   for c in "$LAB"/bench/fixtures/clean_*.c; do
     [ -f "$c" ] || continue
     n=$(basename "$c" .c)
     [ -n "$ONLY" ] && ! [[ "fx:${n#clean_}" =~ $ONLY ]] && continue
     log "false positives: fixtures/$n.c ($FP_RUNS runs per build)"
-    fp_check "fixtures/$n.c" "$c" --timeout "$FIX_TIMEOUT"
+    fp_check "fixtures/$n.c" "$c" --timeout "$FP_TIMEOUT"
   done
 fi
 
@@ -292,14 +311,20 @@ timed() { # env... -- cmd... ; prints wall ms
   ms_since "$s"
 }
 cost_row() { # label dir binary target build args...
-  local label=$1 dir=$2 bin=$3 target=$4 b=$5 i a=() s0=() j; shift 5
-  for (( i = 0; i < COST_RUNS; i++ )); do
-    a+=("$(cd "$dir" && timed TSAN_OPTIONS=exitcode=66 ASAN_OPTIONS=exitcode=66:detect_leaks=0 timeout 10 "$bin" "$@")")
-    s0+=("$(cd "$dir" && timed TSAN_OPTIONS=exitcode=66:symbolize=0 ASAN_OPTIONS=exitcode=66:detect_leaks=0:symbolize=0 timeout 10 "$bin" "$@")")
+  # three rounds, each: fresh stock runs, fresh symbolize=0 runs, one racelab
+  # check of the same number of runs; back to back so that load drift hits all
+  local label=$1 dir=$2 bin=$3 target=$4 b=$5 i round per=$(( (COST_RUNS + 2) / 3 )) a=() s0=() j el=0 nr=0; shift 5
+  for (( round = 0; round < 3; round++ )); do
+    for (( i = 0; i < per; i++ )); do
+      a+=("$(cd "$dir" && timed TSAN_OPTIONS=exitcode=66 ASAN_OPTIONS=exitcode=66:detect_leaks=0 timeout 10 "$bin" "$@")")
+      s0+=("$(cd "$dir" && timed TSAN_OPTIONS=exitcode=66:symbolize=0 ASAN_OPTIONS=exitcode=66:detect_leaks=0:symbolize=0 timeout 10 "$bin" "$@")")
+    done
+    j=$(rl_json check "$target" --runs "$per" --keep-going --seed $(( 1 + round * per )) --build "$b" --timeout "$FP_TIMEOUT")
+    read -r e r < <(jq -r '"\(.elapsed_ms) \(.runs)"' <<<"$j")
+    el=$(( el + e )); nr=$(( nr + r ))
   done
-  j=$(rl_json check "$target" --runs "$COST_RUNS" --keep-going --seed 1 --build "$b" --timeout "$EX_TIMEOUT")
   printf '%s\t%s\t%s\t%s\n' "$label" "$(printf '%s\n' "${a[@]}" | median)" "$(printf '%s\n' "${s0[@]}" | median)" \
-    "$(jq -r 'if .runs>0 then (.elapsed_ms/.runs*10|round/10) else "-" end' <<<"$j")" >>"$COSTF"
+    "$(awk -v e="$el" -v n="$nr" 'BEGIN{ if (n>0) printf "%.1f", e/n; else print "-" }')" >>"$COSTF"
 }
 log "per-run cost and runtime overhead"
 for c in "$LAB"/bench/fixtures/clean_*.c; do
@@ -344,7 +369,7 @@ report() {
   echo "- machine: $(nproc) CPUs ($cpu), $(uname -sr); load average at start $LOAD_START, at end $LOAD_END (the machine is shared)"
   echo "- compilers: cc = $(readlink -f "$(command -v "$CC_BIN")") ($("$CC_BIN" --version | head -1)); clang: $(clang --version 2>/dev/null | head -1 || echo none)"
   echo "- racelab: $(git -C "$ROOT" rev-parse --short HEAD) (exercises and solutions from that commit)"
-  echo "- trials T=$TRIALS per row and mode, a trial stops at the first detection or after CAP=$CAP runs; per-run timeout ${FIX_TIMEOUT} s (fixtures), ${EX_TIMEOUT} s (exercises)"
+  echo "- trials: T=$TRIALS per fixture and mode, $EX_TRIALS per exercise and mode; a trial stops at the first detection or after CAP=$CAP runs; per-run timeout ${FIX_TIMEOUT} s (fixtures), ${EX_TIMEOUT} s (exercises), ${FP_TIMEOUT} s (false-positive checks); at most $REPLAYS replays per row and mode"
   echo
   echo "## Detection"
   echo
@@ -355,16 +380,17 @@ report() {
   for r in "${ROWS[@]}"; do
     local name=${r%%|*}
     awk -F'\t' -v r="$name" -v cap="$CAP" -v b="${ROW_BUILD[$name]}" '
-      FILENAME ~ /runs/ && $1==r { n[$2]++; d[$2]+=$6; w[$2, n[$2]]=$7; if ($6==1 && $2!="plain") { split($8,kk,","); for (i in kk) kinds[kk[i]]=1 } }
-      FILENAME ~ /trials/ && $1==r { t[$2]++; len[$2, t[$2]]=$4 }
-      FILENAME ~ /replays/ && $1==r { rn++; rok+=$4 }
+      FILENAME ~ /runs\.tsv$/ && $1==r { n[$2]++; d[$2]+=$6; w[$2, n[$2]]=$7; if ($6==1 && $2!="plain") { split($8,kk,","); for (i in kk) kinds[kk[i]]=1 } }
+      FILENAME ~ /trials\.tsv$/ && $1==r { t[$2]++; len[$2, t[$2]]=$4 }
+      FILENAME ~ /replays\.tsv$/ && $1==r { rn++; rok+=$4 }
+      FILENAME ~ /errors\.tsv$/ && $1==r { err[$2]=1 }
       function med(arr, m, cnt,   i, j, x, v) {
         for (i=1;i<=cnt;i++) v[i]=arr[m,i]
         for (i=2;i<=cnt;i++) { x=v[i]; for (j=i-1;j>=1 && v[j]>x;j--) v[j+1]=v[j]; v[j+1]=x }
         if (cnt==0) return ""
         return (cnt%2) ? v[(cnt+1)/2] : (v[cnt/2]+v[cnt/2+1])/2
       }
-      function pp(m) { return n[m] ? sprintf("%.0f%% (%d/%d)", 100*d[m]/n[m], d[m], n[m]) : "-" }
+      function pp(m) { if (m in err) return "racelab build error"; return n[m] ? sprintf("%.0f%% (%d/%d)", 100*d[m]/n[m], d[m], n[m]) : "-" }
       function mm(m,   v) { if (!t[m]) return "-"; v=med(len, m, t[m]); return v>cap ? ">" cap : sprintf("%g", v) }
       function ww(m) { return n[m] ? med(w, m, n[m]) : "" }
       END {
@@ -383,7 +409,7 @@ report() {
           rm=="" ? "-" : sprintf("%.0f (%s)", rm, pm>0 ? sprintf("%.2f", rm/pm) : "-"),
           qm=="" ? "-" : sprintf("%.0f (%s)", qm, pm>0 ? sprintf("%.2f", qm/pm) : "-"),
           su, rn ? sprintf("%d/%d", rok, rn) : "-", ks=="" ? "-" : ks
-      }' "$RUNS" "$TRI" "$REP"
+      }' "$RUNS" "$TRI" "$REP" "$WORK/errors.tsv"
   done
   echo
   if [ -s "$CHK" ]; then
@@ -393,8 +419,8 @@ report() {
     echo
     echo "| exercise | found | median elapsed ms | median runs used | kinds |"
     echo "|---|---|---|---|---|"
-    awk -F'\t' '{n[$1]++; f[$1]+=$3; e[$1]=e[$1] " " $4; u[$1]=u[$1] " " $5; if ($6!="-") k[$1]=$6}
-      END { for (r in n) print r "\t" f[r] "\t" n[r] "\t" e[r] "\t" u[r] "\t" (r in k ? k[r] : "-") }' \
+    awk -F'\t' '{n[$1]++; if ($3=="E") { be[$1]++; next } f[$1]+=$3; e[$1]=e[$1] " " $4; u[$1]=u[$1] " " $5; if ($6!="-") k[$1]=$6}
+      END { for (r in n) print r "\t" f[r]+0 "\t" n[r] "\t" (r in e ? e[r] : "-") "\t" (r in u ? u[r] : "-") "\t" (r in k ? k[r] : "-") (r in be ? " (racelab build error in " be[r] ")" : "") }' \
       <(awk -F'\t' '{print $1"\t"$2"\t"$3"\t"$4"\t"$5"\t"$6}' "$CHK") | sort |
       while IFS=$'\t' read -r r f n e u k; do
         printf '| %s | %d/%d (%.0f%%) | %s | %s | %s |\n' "${r#ex:}" "$f" "$n" "$(awk -v a="$f" -v b="$n" 'BEGIN{print 100*a/b}')" \
@@ -417,7 +443,7 @@ report() {
   if [ -s "$COSTF" ]; then
     echo "## Per-run cost: a fresh TSan process vs racelab's run"
     echo
-    echo "Fresh = the plain TSan binary (no runtime) started $COST_RUNS times, median wall ms, stock options and with symbolize=0; racelab = elapsed_ms / runs of one \`racelab check --runs $COST_RUNS --keep-going --build tsan\` (build cached; includes racelab's supervision, log parsing and symbolisation)."
+    echo "Fresh = the plain TSan binary (no runtime) started $COST_RUNS times, median wall ms, stock options and with symbolize=0; racelab = total elapsed_ms / runs of three \`racelab check --runs N --keep-going --build tsan\` (N = COST_RUNS/3, each after a third of the fresh runs; build cached; includes racelab's supervision, log parsing and symbolisation). Target: fresh stock / racelab >= 4."
     echo
     echo "| program | fresh TSan, stock | fresh TSan, symbolize=0 | racelab per run | fresh stock / racelab |"
     echo "|---|---|---|---|---|"
