@@ -105,6 +105,7 @@ for page in "$lab"/reference/*.md; do
         inblock { print > file; next }
         /^```c([[:space:]].*)?$/ {
             mark = $0; sub(/^```c[[:space:]]*/, "", mark); sub(/[[:space:]]+$/, "", mark)
+            if (mark == "") mark = "(none)"   # an empty field would vanish in `read`
             file = dir "/" base "-" NR ".c"
             printf "%s:%d\t%s\t%s\n", page, NR, mark, file
             inblock = 1; printf "" > file; next
@@ -227,7 +228,12 @@ costs=$lab/bench/COSTS.md
 if [ -f "$essay" ] && [ -f "$costs" ]; then
     date_line=$(sed -n 's/^- date: //p' "$costs")
     grep -qF "$date_line" "$essay" ||
-        fail "$essay" "does not quote the figures of bench/COSTS.md (date $date_line): update the essay's table"
+        fail reference/concepts-choosing-a-model.md "does not quote the figures of bench/COSTS.md (date $date_line): update the essay's table"
+    # Every plain median of bench/COSTS.md appears in the essay.
+    for median in $(awk -F'|' '/^\| [a-z]/ && $3 ~ /[0-9]/ { gsub(/ /, "", $3); print $3 }' "$costs"); do
+        grep -qF "| $median |" "$essay" ||
+            fail reference/concepts-choosing-a-model.md "median $median µs of bench/COSTS.md is not in the essay's table"
+    done
 fi
 
 echo "reference_blocks: $checked blocks, $ran programs run ($mode mode), $compiled_only compiled only, $failures failures"
