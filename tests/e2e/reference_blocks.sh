@@ -117,6 +117,11 @@ done
 nblocks=$(wc -l <"$manifest")
 if [ "$nblocks" -eq 0 ]; then fail reference "no C blocks found under $lab/reference"; fi
 
+# The stable kind names come from the finding-kind table, the single source.
+known_kinds=$(sed -n 's/^ *XX([A-Z_]*, *"\([a-z-]*\)".*/\1/p' "$lab/harness/finding.h" 2>/dev/null)
+[ -n "$known_kinds" ] || known_kinds=$(printf '%s\n' data-race lock-order-inversion deadlock hang \
+    forgotten-await unjoined-thread sync-misuse memory-error wrong-output crash timeout build-error)
+
 # --- compile and check each block -----------------------------------------
 checked=0 ran=0 compiled_only=0
 while IFS=$'\t' read -r where mark file; do
@@ -132,7 +137,11 @@ while IFS=$'\t' read -r where mark file; do
             fi
         done
         continue ;;
-    run=*) kind=${mark#run=} ;;
+    run=*)
+        kind=${mark#run=}
+        if [ "$kind" != clean ] && ! grep -qx "$kind" <<<"$known_kinds"; then
+            fail "$where" "unknown finding kind '$kind' (known: $(echo $known_kinds))"; continue
+        fi ;;
     unterminated) fail "$where" "code block never closed"; continue ;;
     *) fail "$where" "C block without a mark: write \`\`\`c run=clean, run=KIND or fragment (got '$mark')"; continue ;;
     esac
