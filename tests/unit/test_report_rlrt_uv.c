@@ -226,16 +226,15 @@ static void run(const char *bin, unsigned seed, int forever, rl_findings *out) {
   char *dir = rl_xasprintf("%s/run", scratch);
   rl_remove_tree(dir);
   assert_int_equal(rl_mkdirs(dir), 0);
-  char *envp[] = {"PATH=/usr/local/bin:/usr/bin:/bin", "LC_ALL=C",
-                  rl_xasprintf("RLRT_LOG=%s/rlrt", dir), rl_xasprintf("RLRT_SEED=%u", seed),
-                  "RLRT_MODE=random",
+  char *vars[] = {rl_xasprintf("RLRT_LOG=%s/rlrt", dir), rl_xasprintf("RLRT_SEED=%u", seed),
                   rl_xasprintf("TSAN_OPTIONS=symbolize=0:log_path=%s/san", dir),
-                  rl_xasprintf("ASAN_OPTIONS=symbolize=0:detect_leaks=0:log_path=%s/san", dir),
-                  NULL};
+                  rl_xasprintf("ASAN_OPTIONS=symbolize=0:detect_leaks=0:log_path=%s/san", dir)};
+  char *envp[] = {"PATH=/usr/local/bin:/usr/bin:/bin", "LC_ALL=C", "RLRT_MODE=random",
+                  vars[0], vars[1], vars[2], vars[3], NULL};
   char *argv[] = {(char *)bin, NULL};
   rl_run_spec spec = {.argv = argv, .envp = envp, .cwd = dir,
                       .timeout_ms = forever ? 1500 : 20000, .output_cap = 65536,
-                      .dump_signal = RLRT_DUMP_SIGNAL, .dump_grace_ms = 300};
+                      .dump_signal = RLRT_DUMP_SIGNAL, .dump_grace_ms = 1000};
   rl_run_result res;
   assert_int_equal(rl_supervise(&spec, &res), 0);
   /* Every fixture that ends exits 0: a wrapper that lost a callback
@@ -255,9 +254,8 @@ static void run(const char *bin, unsigned seed, int forever, rl_findings *out) {
   rl_run_result_free(&res);
   free(text);
   free(log);
-  for (int i = 2; i < 7; i++)
-    if (i != 4)
-      free(envp[i]);
+  for (size_t i = 0; i < sizeof vars / sizeof *vars; i++)
+    free(vars[i]);
   free(dir);
 }
 
