@@ -3,6 +3,9 @@
 # clean, lock-order inversion, hang, use-after-free, compile error, bad exit.
 source "$(dirname "$0")/lib/common.bash"
 P=$RL_FIXTURES/programs
+# A cache of its own: other tests fill the shared one at the same time.
+export RACELAB_CACHE=$RL_SCRATCH/cache
+rm -rf "$RACELAB_CACHE"
 
 rl check "$P/race.c" --format json --runs 3
 expect_status 1 "race.c fails"
