@@ -2,7 +2,6 @@
  * follow: what happened, where, in which thread, and why it is a bug. */
 #include "explain.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,46 +57,14 @@ static const char *why(rl_finding_kind kind) {
   return "";
 }
 
-typedef struct {
-  char *s;
-  size_t len, cap;
-} strbuf;
-
-static void put(strbuf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void put(strbuf *b, const char *fmt, ...) {
-  va_list ap, ap2;
-  va_start(ap, fmt);
-  va_copy(ap2, ap);
-  int n = vsnprintf(NULL, 0, fmt, ap);
-  va_end(ap);
-  if (b->len + (size_t)n + 1 > b->cap) b->s = rl_xrealloc(b->s, b->cap = (b->len + (size_t)n + 1) * 2);
-  vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap2);
-  va_end(ap2);
-  b->len += (size_t)n;
-}
-
-/* "T1 writes 4 bytes at hits.c:42 in count_line()" */
-static void describe_location(strbuf *b, const rl_location *loc) {
-  if (loc->thread >= 0) put(b, "T%d ", loc->thread);
-  put(b, "%s", loc->role ? loc->role : "is involved");
-  if (loc->file) put(b, " at %s:%d", rl_path_basename(loc->file), loc->line);
-  if (loc->function) put(b, " in %s()", loc->function);
-}
-
+/* The explanation says what the structure cannot: what the object is and
+ * why this kind of bug matters. Who did what where is in the locations,
+ * which every output format shows on its own. */
 void rl_explain(rl_finding *f) {
-  strbuf b = {.s = rl_xcalloc(1, 256), .cap = 256};
   if (!f->summary) f->summary = rl_xstrdup(rl_finding_kind_title(f->kind));
-  if (f->nlocations) {
-    for (size_t i = 0; i < f->nlocations; i++) {
-      put(&b, i == 0 ? "" : i + 1 == f->nlocations ? ", and " : ", ");
-      describe_location(&b, &f->locations[i]);
-    }
-    if (f->object) put(&b, " (%s)", f->object);
-    put(&b, ". ");
-  }
-  put(&b, "%s", why(f->kind));
   free(f->explanation);
-  f->explanation = b.s;
+  f->explanation = f->object ? rl_xasprintf("It is about %s. %s", f->object, why(f->kind))
+                             : rl_xstrdup(why(f->kind));
 }
 
 void rl_explain_all(rl_findings *list) {
