@@ -1,5 +1,5 @@
-/* explain.c -- turn a finding's structure into a paragraph a learner can
- * follow: what happened, where, in which thread, and why it is a bug. */
+/* explain.c -- the words a finding's structure cannot carry: what its
+ * object is and why this kind of bug matters; and the quoted source lines. */
 #include "explain.h"
 
 #include <stdio.h>

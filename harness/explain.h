@@ -1,6 +1,6 @@
 /* explain.h -- plain words for findings: a why-it-matters paragraph from
- * the finding's kind and places, the source lines to quote, and the
- * command that reproduces it. It adds words; it never re-reads reports. */
+ * the finding's kind and object, and the source lines to quote. It adds
+ * words; it never re-reads reports. */
 #ifndef RL_EXPLAIN_H
 #define RL_EXPLAIN_H
 
