@@ -62,4 +62,8 @@ rl check "$P/exit3.c" --format json --runs 1
 expect_status 1 "exit3.c fails"
 expect_json '.findings[0].kind == "wrong-output" and (.findings[0].summary | test("status 3"))' "exit status 3 reported"
 
+rl check "$P/crash.c" --format json --runs 1
+expect_status 1 "crash.c fails"
+expect_json '[.findings[] | select(.kind == "crash")] | length >= 1' "crash.c: a crash in each build"
+
 finish
