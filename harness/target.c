@@ -116,7 +116,7 @@ static int resolve_path(const char *spec, rl_target *t, char *err, size_t errcap
   return 0;
 }
 
-static int looks_like_path(const char *spec) {
+int rl_target_is_path(const char *spec) {
   return strchr(spec, '/') || has_suffix(spec, ".c") || strcmp(spec, ".") == 0;
 }
 
@@ -124,7 +124,7 @@ int rl_target_resolve(const rl_lab *lab, const char *spec, const char *against, 
                       rl_target *t, char *err, size_t errcap) {
   memset(t, 0, sizeof *t);
   int rc;
-  const rl_exercise *ex = looks_like_path(spec) ? NULL : rl_lab_find(lab, spec);
+  const rl_exercise *ex = rl_target_is_path(spec) ? NULL : rl_lab_find(lab, spec);
   if (ex) {
     if (against && !rl_is_dir(against)) {
       snprintf(err, errcap, "--against %s: not a folder", against);
@@ -134,7 +134,7 @@ int rl_target_resolve(const rl_lab *lab, const char *spec, const char *against, 
     rc = resolve_exercise(lab, ex, from, t, err, errcap);
     t->name = against ? rl_xstrdup(rl_target_display_path(lab, from)) : rl_xasprintf("exercises/%s", ex->id);
     free(from);
-  } else if (!looks_like_path(spec) && !rl_is_file(spec) && !rl_is_dir(spec)) {
+  } else if (!rl_target_is_path(spec) && !rl_is_file(spec) && !rl_is_dir(spec)) {
     snprintf(err, errcap, "unknown exercise '%s' (racelab list shows them)", spec);
     return -1;
   } else if (against) {

@@ -25,6 +25,9 @@ int rl_target_resolve(const rl_lab *lab, const char *spec, const char *against, 
                       rl_target *t, char *err, size_t errcap);
 void rl_target_free(rl_target *t);
 
+/* Whether spec names a file or folder rather than an exercise. */
+int rl_target_is_path(const char *spec);
+
 /* A display form of a path: relative to the lab root when inside it. */
 const char *rl_target_display_path(const rl_lab *lab, const char *path);
 
