@@ -68,6 +68,23 @@ static void add_build_error(rl_check_result *res, rl_build_kind kind, const rl_b
   }
 }
 
+/* Keeps the trace of the run just done (before its findings are merged)
+ * unless the one kept comes from a run that showed a finding first. */
+static void keep_trace(rl_check_result *res, rl_trace *trace, rl_symbolizer *sym, const char *binary) {
+  int kept_failing = 0;
+  for (size_t k = 0; res->trace && k < res->findings.count; k++)
+    kept_failing |= res->findings.items[k].first_run == res->trace_run;
+  if (!trace->count || kept_failing) {
+    rl_trace_free(trace);
+    return;
+  }
+  if (res->trace) rl_trace_free(res->trace);
+  else res->trace = rl_xcalloc(1, sizeof *res->trace);
+  *res->trace = *trace;
+  res->trace_run = res->runs;
+  rl_trace_symbolize(res->trace, sym, binary);
+}
+
 static int run_builds(const rl_target *t, const rl_check_config *cfg, rl_check_result *res, const char *scratch,
                       rl_symbolizer *sym) {
   char err[512];
@@ -90,7 +107,8 @@ static int run_builds(const rl_target *t, const rl_check_config *cfg, rl_check_r
       char *dir = rl_xasprintf("%s/%s-%d", scratch, rl_build_kind_name((rl_build_kind)kind), i + 1);
       rl_mkdirs(dir);
       rl_run_config rc_cfg = {.target = t, .build = (rl_build_kind)kind, .binary = b.binary, .seed = seed,
-                              .timeout_ms = cfg->timeout_ms, .scratch = dir, .sandbox = cfg->sandbox};
+                              .timeout_ms = cfg->timeout_ms, .scratch = dir, .sandbox = cfg->sandbox,
+                              .trace = cfg->trace};
       rl_run_outcome out;
       int ok = rl_run_once(&rc_cfg, &out, err, sizeof err);
       rl_remove_tree(dir);
@@ -115,6 +133,7 @@ static int run_builds(const rl_target *t, const rl_check_config *cfg, rl_check_r
         f->build = rl_build_kind_name((rl_build_kind)kind);
         f->count = 1;
       }
+      keep_trace(res, &out.trace, sym, b.binary);
       int found = seen.count > 0;
       rl_findings_merge(&res->findings, &seen);
       rl_findings_free(&out.findings);
@@ -152,5 +171,7 @@ rl_verdict rl_check(const rl_target *t, const rl_check_config *cfg, rl_check_res
 void rl_check_result_free(rl_check_result *res) {
   rl_findings_free(&res->findings);
   free(res->error);
+  if (res->trace) rl_trace_free(res->trace);
+  free(res->trace);
   memset(res, 0, sizeof *res);
 }

@@ -9,6 +9,7 @@
 #include "finding.h"
 #include "sandbox.h"
 #include "target.h"
+#include "trace.h"
 
 typedef enum { RL_VERDICT_PASS, RL_VERDICT_FAIL, RL_VERDICT_ERROR } rl_verdict;
 const char *rl_verdict_name(rl_verdict v);
@@ -21,6 +22,7 @@ typedef struct {
   unsigned builds;     /* bit set of 1 << rl_build_kind */
   int progress;        /* a progress line on stderr */
   const rl_sandbox *sandbox; /* runs of untrusted code go in it; NULL: none */
+  int trace;           /* keep a run's verbose trace in the result */
 } rl_check_config;
 
 typedef struct {
@@ -30,6 +32,9 @@ typedef struct {
   long elapsed_ms;
   rl_findings findings; /* merged, symbolized, located */
   char *error;         /* RL_VERDICT_ERROR: what failed inside racelab */
+  rl_trace *trace;     /* cfg trace: the first failing run's, else the last
+                          run's, symbolized; NULL without */
+  int trace_run;       /* the 1-based run it comes from */
 } rl_check_result;
 
 /* Always fills res (free it with rl_check_result_free); returns its verdict. */

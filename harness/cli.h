@@ -39,6 +39,9 @@ typedef struct {
   const char *exercises;     /* grade: "1,3"; NULL = every folder submitted */
   int resume;                /* grade: keep complete result files */
   int merge;                 /* grade: operands are result files to combine */
+  int trace;                 /* run, check: print a run's verbose trace */
+  const char *trace_out;     /* run, check: its Chrome trace-event file */
+  const char *html;          /* run, check: a page with its timeline */
 } rl_options;
 
 /* Parse argv into opts. Returns RL_EXIT_OK, or RL_EXIT_USAGE after printing

@@ -24,4 +24,13 @@ void rl_emit_human(const rl_emit_ctx *ctx, FILE *out);
 /* 0, or -1 if the JSON could not be written. */
 int rl_emit_json(const rl_emit_ctx *ctx, FILE *out);
 
+/* The verbose trace of ctx->result (its trace must be set): every event
+ * per thread in order, with its source line and the findings marked. */
+void rl_emit_trace(const rl_emit_ctx *ctx, FILE *out);
+/* The same trace in Chrome's Trace Event Format; 0, or -1. */
+int rl_emit_chrome(const rl_emit_ctx *ctx, FILE *out);
+/* One self-contained HTML page: the findings explained, with their source
+ * lines and an SVG timeline of the trace around each; 0, or -1. */
+int rl_emit_html(const rl_emit_ctx *ctx, FILE *out);
+
 #endif

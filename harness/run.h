@@ -12,6 +12,7 @@
 #include "finding.h"
 #include "sandbox.h"
 #include "target.h"
+#include "trace.h"
 
 /* Perturbation modes, chosen from the seed so a seed alone replays a run. */
 #define RL_MODE_COUNT 3
@@ -25,12 +26,14 @@ typedef struct {
   int timeout_ms;
   const char *scratch;   /* an empty folder this run may use and litter */
   const rl_sandbox *sandbox; /* limits and isolation for the run, or NULL */
+  int trace;             /* record the verbose trace (RLRT_TRACE) */
 } rl_run_config;
 
 typedef struct {
   rl_findings findings;  /* unsymbolized; first_run etc. left to the caller */
   long wall_ms;
   int timed_out;
+  rl_trace trace;        /* config trace: every process's, unsymbolized */
 } rl_run_outcome;
 
 /* Returns 0, or -1 with a one-line reason in err if racelab could not run

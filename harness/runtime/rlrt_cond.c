@@ -42,6 +42,7 @@ static int wait(pthread_cond_t *c, pthread_mutex_t *m,
   if (holds) {
     atomic_store(&mo->owner, -1);
     rlrt__lock_released(t, mo);
+    RLRT_TRACE(rlrt__trace_obj(t, RLRT_TEV_RELEASED, mo, 0, caller));
   }
   atomic_fetch_add(&o->waiters, 1);
   atomic_store(&t->wait_mutex, mo);
@@ -91,10 +92,14 @@ static void signalled(pthread_cond_t *c, const void *caller) {
 
 int __wrap_pthread_cond_signal(pthread_cond_t *c) {
   signalled(c, __builtin_return_address(0));
+  RLRT_TRACE(
+      rlrt__trace_cond(RLRT_TEV_SIGNAL, c, __builtin_return_address(0)));
   return __real_pthread_cond_signal(c);
 }
 
 int __wrap_pthread_cond_broadcast(pthread_cond_t *c) {
   signalled(c, __builtin_return_address(0));
+  RLRT_TRACE(
+      rlrt__trace_cond(RLRT_TEV_BROADCAST, c, __builtin_return_address(0)));
   return __real_pthread_cond_broadcast(c);
 }

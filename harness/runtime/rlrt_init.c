@@ -58,7 +58,7 @@ __attribute__((constructor(101))) static void rlrt_init(void) {
   rlrt__cfg.seed = seed ? strtoull(seed, NULL, 10) : 0;
   if (log && *log && strlen(log) < sizeof rlrt__cfg.log_prefix)
     strcpy(rlrt__cfg.log_prefix, log);
-  /* RLRT_TRACE (every sync event) is reserved for the trace issue. */
+  /* RLRT_TRACE is read by rlrt_trace.c's own constructor, after this one. */
   rlrt__cfg.on = rlrt__cfg.log_prefix[0] || rlrt__cfg.mode != RLRT_MODE_OFF;
   if (!rlrt__cfg.on)
     return;

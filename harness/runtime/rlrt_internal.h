@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "rlrt_protocol.h"
+
 /* ---- configuration read at start-up ------------------------------------ */
 
 typedef enum { RLRT_MODE_OFF, RLRT_MODE_RANDOM, RLRT_MODE_PCT } rlrt_mode;
@@ -228,6 +230,31 @@ int rlrt__lock_held(const rlrt_thread *t, const rlrt_obj *o);
 void rlrt__misuse(rlrt_thread *t, const char *what, const rlrt_obj *a,
                   const rlrt_obj *b, const rlrt_obj *c, int owner,
                   const void *caller);
+
+/* ---- the trace (RLRT_TRACE=1; rlrt_trace.c, format in rlrt_protocol.h) -- */
+
+/* Set once before main when tracing; every hook is RLRT_TRACE(call), so a
+ * run without it pays one predictable branch and evaluates no argument. */
+extern int rlrt__trace_on;
+#define RLRT_TRACE(call)                                                       \
+  do {                                                                         \
+    if (__builtin_expect(rlrt__trace_on, 0))                                   \
+      call;                                                                    \
+  } while (0)
+
+/* Record event ev of t (NULL: nothing) on object (kind, id). */
+void rlrt__trace_id(const rlrt_thread *t, int ev, int kind, int id,
+                    uint64_t arg, const char *name, const void *ip);
+/* The same on a registry object o (NULL: none). */
+void rlrt__trace_obj(const rlrt_thread *t, int ev, const rlrt_obj *o,
+                     uint64_t arg, const void *ip);
+/* wait or woken, from what t has published (rlrt__wait_begin). */
+void rlrt__trace_wait(const rlrt_thread *t, int ev);
+/* signal or broadcast on the program's condvar c, by the calling thread. */
+void rlrt__trace_cond(int ev, const void *c, const void *ip);
+/* An injected delay of us microseconds (0: a yield), if it happened. */
+void rlrt__trace_delay(const rlrt_thread *t, int happened, unsigned us,
+                       const char *why);
 
 /* ---- the hang dump ------------------------------------------------------- */
 

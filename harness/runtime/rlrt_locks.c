@@ -15,9 +15,11 @@ void rlrt__wait_begin(rlrt_thread *t, rlrt_wait w, rlrt_obj *o,
   atomic_store_explicit(&t->wait_obj, o, memory_order_relaxed);
   /* Release: the dump sees the stack and object once it sees the state. */
   atomic_store_explicit(&t->wait, w, memory_order_release);
+  RLRT_TRACE(rlrt__trace_wait(t, RLRT_TEV_WAIT));
 }
 
 void rlrt__wait_end(rlrt_thread *t) {
+  RLRT_TRACE(rlrt__trace_wait(t, RLRT_TEV_WOKEN));
   if (t->tsan_frame) {
     t->tsan_frame = 0;
     rlrt__tsan_exit();
@@ -76,6 +78,8 @@ static void log_edge(const rlrt_thread *t, const rlrt_held *from,
 
 void rlrt__lock_acquired(rlrt_thread *t, rlrt_obj *o, int write, int edges_on,
                          const rlrt_stack *st) {
+  RLRT_TRACE(rlrt__trace_obj(t, RLRT_TEV_ACQUIRED, o, (uint64_t)write,
+                             st->n ? (const void *)st->ip[0] : NULL));
   int n = atomic_load_explicit(&t->nheld, memory_order_relaxed);
   if (edges_on)
     for (int i = 0; i < n; i++)

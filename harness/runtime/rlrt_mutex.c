@@ -94,6 +94,8 @@ int __wrap_pthread_mutex_unlock(pthread_mutex_t *m) {
     /* Before the real unlock: afterwards another thread may own it. */
     atomic_store(&o->owner, -1);
     rlrt__lock_released(t, o);
+    RLRT_TRACE(rlrt__trace_obj(t, RLRT_TEV_RELEASED, o, 0,
+                               __builtin_return_address(0)));
   }
   int rc = __real_pthread_mutex_unlock(m);
   rlrt__jitter(t, RLRT_POINT_UNLOCK);

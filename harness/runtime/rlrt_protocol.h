@@ -21,7 +21,7 @@
  *   RLRT_MODE   off | random | pct; default off
  *   RLRT_LOG    path prefix: the event log goes to "<prefix>.<pid>"; a forked
  *               child opens its own "<prefix>.<childpid>"
- *   RLRT_TRACE  reserved for the trace issue (every sync event); ignored now
+ *   RLRT_TRACE  1: record every sync and libuv event in a ring file (TRACE)
  * With RLRT_LOG unset and RLRT_MODE off (or unset) the runtime does nothing:
  * every wrapper is one predictable branch before the real call.
  *
@@ -94,11 +94,33 @@
  *   dheld T<n> <lock> mode=<w|r> s=<ips>     a lock T<n> holds, taken at s
  *   dump end
  * Unknown line kinds must be skipped by readers (forward compatibility).
+ *
+ * TRACE. With RLRT_TRACE=1 and RLRT_LOG set, every process also keeps
+ * "<prefix>-trace.<pid>" (not "<prefix>.": log readers never see it), a
+ * file mapped MAP_SHARED so that it survives a crash or a SIGKILL: one
+ * rlrt_trace_header, then a ring of cap rlrt_trace_record (native byte
+ * order). Record seq s (from 1) lives in slot (s-1) % cap; a writer zeroes
+ * seq, fills the record, then publishes seq, so seq 0 is a slot never
+ * written or caught mid-write. Only the latest cap events survive. Times
+ * are CLOCK_MONOTONIC ns since start (header). ip is the program's call
+ * site, a return address, except for start (the thread's start routine)
+ * and callback (the user's callback): function addresses; 0 if none. The
+ * modules are those of the log "<prefix>.<pid>". Events (arg, name):
+ *   wait, woken   a blocking call begins / returns on obj (a lock, condvar,
+ *                 semaphore, barrier, or the joined thread); name: the wait
+ *                 state of the dump (mutex, cond, join...)
+ *   acquired      obj locked (arg 1 write, 0 read); unlock: released
+ *   signal, broadcast  on condvar obj; arg: threads waiting on it then
+ *   create (obj: the new thread), start, exit
+ *   delay         injected by jitter: arg ns (0: a yield); name random|pct
+ *   request       a libuv request R<obj> started; name: the call
+ *   callback      its callback is about to run
  */
 #ifndef RLRT_PROTOCOL_H
 #define RLRT_PROTOCOL_H
 
 #include <signal.h>
+#include <stdint.h>
 
 #define RLRT_PROTOCOL_VERSION 1
 #define RLRT_DUMP_SIGNAL SIGURG
@@ -107,5 +129,57 @@
 #define RLRT_ENV_LOG "RLRT_LOG"
 #define RLRT_ENV_TRACE "RLRT_TRACE"
 #define RLRT_DUMP_END_LINE "dump end"
+
+#define RLRT_TRACE_MAGIC "RLRTTRC1"
+#define RLRT_TRACE_CAP 65536 /* records in a ring */
+
+/* XX(enum suffix, name): event codes from 1, in this order. */
+#define RLRT_TRACE_EVENT_MAP(XX)                                               \
+  XX(WAIT, "wait") XX(WOKEN, "woken") XX(ACQUIRED, "acquired")                 \
+  XX(RELEASED, "unlock") XX(SIGNAL, "signal") XX(BROADCAST, "broadcast")       \
+  XX(CREATE, "create") XX(START, "start") XX(EXIT, "exit")                     \
+  XX(DELAY, "delay") XX(REQ_START, "request") XX(REQ_DONE, "callback")
+
+enum {
+  RLRT_TEV_NONE,
+#define XX(e, name) RLRT_TEV_##e,
+  RLRT_TRACE_EVENT_MAP(XX)
+#undef XX
+  RLRT_TEV_COUNT
+};
+
+/* What a record's obj numbers; its id prefix in parentheses. */
+enum {
+  RLRT_TOBJ_NONE,
+  RLRT_TOBJ_MUTEX,   /* M */
+  RLRT_TOBJ_RWLOCK,  /* R */
+  RLRT_TOBJ_COND,    /* C */
+  RLRT_TOBJ_SEM,     /* S */
+  RLRT_TOBJ_BARRIER, /* B */
+  RLRT_TOBJ_THREAD,  /* T */
+  RLRT_TOBJ_UVREQ    /* R, libuv's own numbering */
+};
+
+typedef struct {
+  char magic[8];      /* RLRT_TRACE_MAGIC, no NUL */
+  uint32_t rec_size;  /* sizeof(rlrt_trace_record) */
+  uint32_t cap;       /* records in the ring */
+  uint64_t next;      /* records ever written (the last seq) */
+  uint64_t start_ns;  /* CLOCK_MONOTONIC at start */
+  uint32_t pid;
+  char reserved[28];
+} rlrt_trace_header;  /* 64 bytes */
+
+typedef struct {
+  uint64_t seq;       /* 1..; 0: empty or being written */
+  uint64_t ns;        /* since header.start_ns */
+  uint64_t ip;
+  uint64_t arg;
+  uint32_t thread;    /* T<thread> */
+  uint32_t obj;       /* id, kind given by obj_kind; 0 none */
+  uint8_t event;      /* RLRT_TEV_* */
+  uint8_t obj_kind;   /* RLRT_TOBJ_* */
+  char name[22];      /* NUL-terminated */
+} rlrt_trace_record;  /* 64 bytes */
 
 #endif

@@ -68,6 +68,8 @@ int __wrap_pthread_rwlock_unlock(pthread_rwlock_t *l) {
   rlrt_obj *o = t ? rlrt__obj(l, RLRT_OBJ_RWLOCK) : NULL;
   if (!o)
     return __real_pthread_rwlock_unlock(l);
+  RLRT_TRACE(rlrt__trace_obj(t, RLRT_TEV_RELEASED, o, 0,
+                             __builtin_return_address(0)));
   if (rlrt__lock_released(t, o) != 0)
     rlrt__misuse(t, "unlock-unheld", o, NULL, NULL, -1,
                  __builtin_return_address(0));

@@ -21,6 +21,8 @@ void __wrap_pthread_exit(void *ret) __attribute__((noreturn));
 
 static void finish(rlrt_thread *t) {
   rlrt__jitter(t, RLRT_POINT_EXIT);
+  RLRT_TRACE(
+      rlrt__trace_id(t, RLRT_TEV_EXIT, RLRT_TOBJ_NONE, 0, 0, NULL, NULL));
   rlrt__jitter_log_exit(t);
   atomic_store(&t->wait, RLRT_WAIT_EXITED);
 }
@@ -29,6 +31,8 @@ static void *trampoline(void *arg) {
   rlrt_thread *t = arg;
   rlrt__stack_set_top(__builtin_frame_address(0));
   rlrt__thread_enter(t);
+  RLRT_TRACE(rlrt__trace_id(t, RLRT_TEV_START, RLRT_TOBJ_NONE, 0, 0, NULL,
+                            (const void *)t->start));
   rlrt__jitter(t, RLRT_POINT_START);
   void *ret = t->start(t->start_arg);
   finish(t);
@@ -44,6 +48,8 @@ int __wrap_pthread_create(pthread_t *th, const pthread_attr_t *attr,
   rlrt__jitter(self, RLRT_POINT_CREATE);
   t->start = fn;
   t->start_arg = arg;
+  RLRT_TRACE(rlrt__trace_id(self, RLRT_TEV_CREATE, RLRT_TOBJ_THREAD, t->idx, 0,
+                            NULL, __builtin_return_address(0)));
   if (rlrt__cfg.log_prefix[0]) {
     rlrt_stack st;
     rlrt__stack_capture(&st, __builtin_return_address(0));

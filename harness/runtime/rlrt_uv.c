@@ -232,6 +232,8 @@ static rlrt_uv_entry *req_begin(rlrt_thread *t, const uv_loop_t *loop,
     return NULL;
   int id = atomic_fetch_add(&next_req, 1) + 1;
   publish(e, id, loop, what, cb);
+  RLRT_TRACE(rlrt__trace_id(t, RLRT_TEV_REQ_START, RLRT_TOBJ_UVREQ, id, 0,
+                            what, caller));
   l->n = 0;
   put_id(l, "uvreq R", id);
   rlrt__put(l, " ");
@@ -258,6 +260,8 @@ static rlrt_fn req_done(const void *req) {
   if (!e)
     abort(); /* a trampoline is only installed with its entry */
   rlrt_fn cb = e->cb;
+  RLRT_TRACE(rlrt__trace_id(rlrt__self(), RLRT_TEV_REQ_DONE, RLRT_TOBJ_UVREQ,
+                            e->id, 0, NULL, (const void *)cb));
   rlrt_line l = {.n = 0};
   put_id(&l, "uvdone R", e->id);
   drop(e);
