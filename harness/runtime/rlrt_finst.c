@@ -8,7 +8,7 @@ void __cyg_profile_func_exit(void *fn, void *site);
 
 __attribute__((no_instrument_function)) void
 __cyg_profile_func_enter(void *fn, void *site) {
-  if (__builtin_expect(rlrt__cfg.mode != RLRT_MODE_OFF, 0)) {
+  if (__builtin_expect(rlrt__cfg.mode == RLRT_MODE_RANDOM, 0)) {
     rlrt_thread *t = rlrt__self();
     if (t)
       rlrt__jitter_access(t);

@@ -22,8 +22,8 @@
 #define PCT_BUDGET_US 200000    /* per thread: then pct stops holding it */
 /* memory accesses: the mean gap between two jitters starts at ACCESS_GAP
  * and doubles every ACCESS_DOUBLE jitters, so a long loop pays O(log n). */
-#define ACCESS_GAP 64
-#define ACCESS_DOUBLE 8
+#define ACCESS_GAP 2
+#define ACCESS_DOUBLE 16
 #define ACCESS_MAX_SLEEP_US 30
 
 static uint64_t splitmix(uint64_t *s) {
@@ -64,6 +64,7 @@ static void random_point(rlrt_thread *t, rlrt_point p) {
     rlrt__sys_sleep_us(us);
   else if (act)
     sched_yield();
+  RLRT_TRACE(rlrt__trace_delay(t, act, sleep ? us : 0, "random"));
 }
 
 /* ---- pct ----------------------------------------------------------------- */
@@ -101,6 +102,7 @@ static void pct_point(rlrt_thread *t, rlrt_point p) {
     waited += PCT_POLL_US;
     t->pct_waited_us += PCT_POLL_US;
   }
+  RLRT_TRACE(rlrt__trace_delay(t, waited > 0, waited, "pct"));
 }
 
 void rlrt__jitter(rlrt_thread *t, rlrt_point p) {
