@@ -61,27 +61,40 @@ static const char *colour_of(const char *object) {
 
 typedef struct {
   int pid, thread;
+  uint64_t first_ns, last_ns; /* its events in the window: its lifeline */
 } track;
-
-/* Tracks (pid, thread) in order of appearance; returns their number. */
-static size_t tracks_of(const rl_trace *t, track **out) {
-  track *tr = NULL;
-  size_t n = 0;
-  for (size_t i = 0; i < t->count; i++) {
-    size_t k = 0;
-    while (k < n && !(tr[k].pid == t->items[i].pid && tr[k].thread == t->items[i].thread)) k++;
-    if (k < n) continue;
-    tr = rl_xrealloc(tr, (n + 1) * sizeof *tr);
-    tr[n++] = (track){t->items[i].pid, t->items[i].thread};
-  }
-  *out = tr;
-  return n;
-}
 
 static size_t row_of(const track *tr, size_t n, const rl_trace_event *e) {
   size_t k = 0;
   while (k < n && !(tr[k].pid == e->pid && tr[k].thread == e->thread)) k++;
   return k;
+}
+
+/* The tracks (pid, thread) with an event in [lo, hi] or a slice open
+ * across it, in order of appearance; returns their number. */
+static size_t tracks_of(const rl_trace *t, size_t lo, size_t hi, const rl_trace_slice *s, size_t ns,
+                        track **out) {
+  track *tr = NULL;
+  size_t n = 0;
+  for (size_t i = 0; i <= hi + ns; i++) {
+    const rl_trace_event *e;
+    if (i <= hi) {
+      if (i < lo) continue;
+      e = &t->items[i];
+    } else {
+      const rl_trace_slice *x = &s[i - hi - 1];
+      if (x->begin >= lo || x->end_ns < t->items[lo].ns) continue;
+      e = &t->items[x->begin];
+    }
+    size_t k = row_of(tr, n, e);
+    if (k == n) {
+      tr = rl_xrealloc(tr, (n + 1) * sizeof *tr);
+      tr[n++] = (track){e->pid, e->thread, e->ns, e->ns};
+    }
+    if (i <= hi) tr[k].last_ns = e->ns;
+  }
+  *out = tr;
+  return n;
 }
 
 typedef struct {
@@ -94,24 +107,37 @@ static double x_of(const window *w, uint64_t ns) {
   return LABEL_W + (double)(ns - w->t0) * PLOT_W / (double)(w->t1 > w->t0 ? w->t1 - w->t0 : 1);
 }
 
-static void draw_slices(FILE *out, const rl_trace *t, const window *w, const track *tr, size_t ntracks) {
-  rl_trace_slice *s;
-  size_t n = rl_trace_slices(t, &s);
+/* Nested holds of one thread are drawn thinner, inside the outer ones. */
+static int hold_depth(const rl_trace *t, const rl_trace_slice *s, size_t i) {
+  int depth = 0;
+  const rl_trace_event *b = &t->items[s[i].begin];
+  for (size_t j = i; j-- > 0 && depth < 3;)
+    if (s[j].kind == RL_SLICE_HOLD && t->items[s[j].begin].thread == b->thread &&
+        t->items[s[j].begin].pid == b->pid && s[j].end_ns >= s[i].begin_ns && (s[j].end < 0 || s[j].end > (long)s[i].begin))
+      depth++;
+  return depth;
+}
+
+static void draw_slices(FILE *out, const rl_trace *t, const rl_trace_slice *s, size_t n, const window *w,
+                        const track *tr, size_t ntracks) {
   for (size_t i = 0; i < n; i++) {
-    if (s[i].end_ns < w->t0 || s[i].begin_ns > w->t1) continue;
     const rl_trace_event *b = &t->items[s[i].begin];
+    size_t row = row_of(tr, ntracks, b);
+    if (s[i].end_ns < w->t0 || s[i].begin_ns > w->t1 || row == ntracks) continue;
     double x0 = x_of(w, s[i].begin_ns), x1 = x_of(w, s[i].end_ns);
-    double y = AXIS_H + (double)row_of(tr, ntracks, b) * ROW_H;
+    double y = AXIS_H + (double)row * ROW_H;
     double width = x1 - x0 < 1 ? 1 : x1 - x0;
     char label[96];
     switch (s[i].kind) {
-      case RL_SLICE_HOLD:
-        fprintf(out, "<rect class=\"hold\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"16\" fill=\"%s\"><title>T%d holds %s",
-                x0, y + 5, width, colour_of(b->object), b->thread, b->object);
+      case RL_SLICE_HOLD: {
+        int d = hold_depth(t, s, i);
+        fprintf(out, "<rect class=\"hold\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%d\" fill=\"%s\"><title>T%d holds %s",
+                x0, y + 5 + 3 * d, width, 16 - 6 * d, colour_of(b->object), b->thread, b->object);
         esc_source(out, &b->at);
         fputs("</title></rect>", out);
-        if (width > 28) fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" fill=\"#fff\">%s</text>", x0 + 3, y + 17, b->object);
+        if (width > 28 && !d) fprintf(out, "<text x=\"%.1f\" y=\"%.1f\" fill=\"#fff\">%s</text>", x0 + 3, y + 17, b->object);
         break;
+      }
       case RL_SLICE_WAIT:
       case RL_SLICE_DELAY:
         fprintf(out, "<rect class=\"%s\" x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%d\"><title>T%d %s ",
@@ -129,14 +155,15 @@ static void draw_slices(FILE *out, const rl_trace *t, const window *w, const tra
         break;
     }
   }
-  free(s);
 }
 
 /* The timeline of events [lo, hi], with finding index+1 marked at event
  * mark (if >= 0). */
 static void timeline(FILE *out, const rl_trace *t, size_t lo, size_t hi, long mark, size_t index) {
+  rl_trace_slice *s;
+  size_t nslices = rl_trace_slices(t, &s);
   track *tr;
-  size_t ntracks = tracks_of(t, &tr);
+  size_t ntracks = tracks_of(t, lo, hi, s, nslices, &tr);
   window w = {t->items[lo].ns, t->items[hi].ns};
   int height = AXIS_H + (int)ntracks * ROW_H + 4;
   fprintf(out, "<svg class=\"timeline\" xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
@@ -149,8 +176,10 @@ static void timeline(FILE *out, const rl_trace *t, size_t lo, size_t hi, long ma
     fprintf(out, "<text class=\"thread\" x=\"4\" y=\"%d\">T%d</text>", y + 17, tr[k].thread);
     fprintf(out, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#eee\"/>", LABEL_W, y + 13,
             LABEL_W + PLOT_W, y + 13);
+    fprintf(out, "<line class=\"alive\" x1=\"%.1f\" y1=\"%d\" x2=\"%.1f\" y2=\"%d\" stroke=\"#999\"/>",
+            x_of(&w, tr[k].first_ns), y + 13, x_of(&w, tr[k].last_ns), y + 13);
   }
-  draw_slices(out, t, &w, tr, ntracks);
+  draw_slices(out, t, s, nslices, &w, tr, ntracks);
   for (size_t i = lo; i <= hi; i++) {
     const rl_trace_event *e = &t->items[i];
     char label[96];
@@ -170,6 +199,7 @@ static void timeline(FILE *out, const rl_trace *t, size_t lo, size_t hi, long ma
   }
   fputs("</svg>\n", out);
   free(tr);
+  free(s);
 }
 
 static void finding_section(FILE *out, const rl_check_result *r, const rl_finding *f, size_t index) {

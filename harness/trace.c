@@ -310,11 +310,12 @@ static long last(const rl_trace *t, const rl_location *loc, int thread,
 }
 
 long rl_trace_mark(const rl_trace *t, const rl_finding *f) {
+  long latest = -1;
   for (size_t i = 0; i < f->nlocations; i++) {
     long at = rl_trace_locate(t, &f->locations[i]);
-    if (at >= 0) return at;
+    if (at > latest) latest = at;
   }
-  return -1;
+  return latest;
 }
 
 long rl_trace_locate(const rl_trace *t, const rl_location *loc) {

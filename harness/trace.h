@@ -58,7 +58,9 @@ char *rl_trace_label(const rl_trace_event *e, char *buf, size_t cap);
  * thread at its file:line, else at any thread's, else the last event of
  * its thread in its function. */
 long rl_trace_locate(const rl_trace *t, const rl_location *loc);
-/* Where finding f arose: its first location that rl_trace_locate places. */
+/* Where finding f arose: the latest event rl_trace_locate finds for any
+ * of its locations (the piece that completed it: a deadlock's last lock
+ * request, the later of a race's two threads), or -1. */
 long rl_trace_mark(const rl_trace *t, const rl_finding *f);
 
 /* Intervals on a thread: a lock held, a blocking wait, an injected delay,

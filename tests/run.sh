@@ -5,6 +5,8 @@
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 source "$here/../harness/deps.sh"
+# Test-only: tests/e2e/trace.sh renders the --html page in headless Chromium.
+racelab_packages+=(chromium)
 racelab_install_deps
 status=0
 for preset in ${RACELAB_COMPILERS:-gcc clang}; do

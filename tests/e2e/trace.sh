@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# trace.sh -- the verbose trace of a run: --trace on the terminal, the
+# Chrome trace-event file of --trace-out checked with jq, and the --html
+# page rendered in headless Chromium (skipped, and said so, without it).
+source "$(dirname "$0")/lib/common.bash"
+export RACELAB_CACHE=$RL_SCRATCH/cache
+json=$RL_SCRATCH/t.json
+html=$RL_SCRATCH/f.html
+rm -f "$json" "$html"
+
+# One run of exercise 1 (a race between four counting threads) gives all three.
+rl run 1 --build tsan --seed 1 --trace --trace-out "$json" --html "$html"
+expect_status 1 "run 1 fails"
+expect_out '^Trace of run 1: [0-9]+ events, [0-9]+ threads' "a trace follows the report"
+threads=$(grep -oE '^ +[0-9]+\.[0-9]{3} +T[0-9]+ ' "$out" | awk '{print $2}' | sort -u | wc -l)
+if ((threads >= 3)); then ok; else bad "events of several threads ($threads)"; fi
+expect_out ' T0 +create T1 +hits\.c:[0-9]+ +pthread_create\(' "the main thread's creates, with the source line"
+expect_out ' T[1-9] +start +hits\.c:[0-9]+ +static void \*count_slice' "a worker starts in count_slice()"
+expect_out ' T0 +joined T[1-9] +hits\.c:[0-9]+ +pthread_join\(' "joins, with the source line"
+expect_out '>> \[[0-9]+\] data-race: ' "the race is marked in the trace"
+# The mark follows an event of a thread the race names.
+if awk '/^ +[0-9]+\.[0-9]+ +T[0-9]/ {last = $2}
+        />> \[[0-9]+\] data-race: / {for (i = 1; i <= NF; i++) if ($i == last) found = 1}
+        END {exit !found}' "$out"; then ok
+else bad "the race is marked after an event of one of its threads"; fi
+
+rl run 1 --build tsan --seed 1 --trace --format json
+expect_json '.verdict == "fail"' "with --format json, stdout stays JSON"
+expect_err '^Trace of run 1' "and the trace goes to stderr"
+
+# --trace-out: trace-event JSON, one named track per thread.
+saved=$out
+out=$json
+expect_json '(.traceEvents | type) == "array" and (.traceEvents | length) > 10' "traceEvents is a non-empty array"
+expect_json 'all(.traceEvents[]; (.ph | IN("M", "X", "B", "E", "b", "e", "i")) and (.ph == "M" or (.ts | type) == "number"))' \
+  "every event has a known phase and a time"
+expect_json '[.traceEvents[] | select(.ph == "M" and .name == "thread_name") | [.pid, .tid]] as $named
+  | ($named | length) == ($named | unique | length) and ($named | length) >= 3
+  and ([.traceEvents[] | select(.ph != "M" and .s != "g") | [.pid, .tid]] | unique) - $named == []' \
+  "one thread_name per thread, and every track named"
+expect_json '[.traceEvents[] | select(.ph == "B" or .ph == "E")] | group_by([.pid, .tid])
+  | all(([.[] | select(.ph == "B")] | length) == ([.[] | select(.ph == "E")] | length))' "B/E balanced per track"
+expect_json 'all(.traceEvents[] | select(.ph == "X"); .dur >= 0)' "every complete slice has a duration"
+expect_json '[.traceEvents[] | select(.cat == "wait" and (.name | test("^join T[0-9]+$")))] | length >= 3' \
+  "the joins are wait slices"
+expect_json '[.traceEvents[] | select(.ph == "i" and .cat == "finding" and (.name | test("data-race"))
+  and .s == "t" and (.args.explanation | length) > 20)] | length >= 1' "the race is an instant on its thread, explained"
+findings=$(jq '[.traceEvents[] | select(.cat == "finding")] | length' "$json")
+out=$saved
+
+# A lock-order inversion: lock holds and waits as slices on each thread.
+rl run "$RL_FIXTURES/programs/lock_order.c" --build tsan --seed 1 --trace-out "$json"
+expect_status 1 "lock_order.c fails"
+out=$json
+expect_json '[.traceEvents[] | select(.ph == "X" and .cat == "lock" and (.name | test("^holds M[0-9]+$")))] | length >= 2' \
+  "lock holds are slices"
+expect_json '[.traceEvents[] | select(.ph == "X" and .cat == "lock") | .tid] | unique | length >= 2' \
+  "on more than one thread"
+expect_json '[.traceEvents[] | select(.ph == "i" and .cat == "finding" and (.name | test("lock-order-inversion")))] | length == 1' \
+  "the inversion is an instant"
+out=$saved
+
+# --html: one self-contained page, rendered by headless Chromium.
+if [[ -s $html ]]; then ok; else bad "--html wrote $html"; fi
+if grep -qE '<script|https?://[^"]*\.(js|css|woff)|@import|<link ' "$html"; then bad "the page loads nothing from elsewhere"; else ok; fi
+chromium=$(command -v chromium || command -v chromium-browser || true)
+if [[ -z $chromium ]]; then
+  echo "SKIP: chromium is not installed (tests/run.sh installs it): the --html page was not rendered"
+else
+  profile=$(mktemp -d)
+  dom=$RL_SCRATCH/dom.html
+  flags=(--headless --no-sandbox --disable-gpu --no-first-run --disable-background-networking
+         --disable-component-update --disable-sync --user-data-dir="$profile" --window-size=1100,1400)
+  timeout -k 5 60 "$chromium" "${flags[@]}" --enable-logging=stderr --v=0 --dump-dom "file://$html" \
+    >"$dom" 2>"$RL_SCRATCH/chromium.err"
+  if [[ $? == 0 ]] && grep -q '</html>' "$dom"; then ok; else bad "chromium rendered the page"; fi
+  if grep -qiE 'CONSOLE|Uncaught|Failed to load resource' "$RL_SCRATCH/chromium.err"; then
+    bad "the page loads without errors: $(grep -iE 'CONSOLE|Uncaught|Failed to load' "$RL_SCRATCH/chromium.err" | head -3)"
+  else ok; fi
+  if [[ $(grep -c '<svg class="timeline"' "$dom") -ge 1 ]]; then ok; else bad "the DOM holds the timeline SVG"; fi
+  if [[ $(grep -o '<circle class="event"' "$dom" | wc -l) -ge 10 ]]; then ok; else bad "the timeline draws the events"; fi
+  if [[ $(grep -o 'id="finding-[0-9]*"' "$dom" | sort -u | wc -l) == "$findings" ]]; then ok
+  else bad "every finding ($findings) has its section"; fi
+  if grep -q 'class="finding-mark"' "$dom" && grep -qF 'report.by_class[status / 100]++;' "$dom"; then ok
+  else bad "the race is marked on the timeline and its source line quoted"; fi
+  rm -f "$RL_SCRATCH/shot.png"
+  timeout -k 5 60 "$chromium" "${flags[@]}" --screenshot="$RL_SCRATCH/shot.png" "file://$html" >/dev/null 2>&1
+  if [[ $(stat -c %s "$RL_SCRATCH/shot.png" 2>/dev/null || echo 0) -gt 20000 ]]; then ok
+  else bad "a screenshot of the page was drawn"; fi
+  rm -rf "$profile"
+fi
+finish
