@@ -110,6 +110,8 @@ typedef struct {
   /* jitter state, touched only by the thread itself */
   uint64_t rng;               /* sync-point PRNG, from seed and idx */
   uint64_t access_rng;        /* memory-access PRNG (separate stream) */
+  uint64_t sync_countdown;    /* random: sync points until the next jitter */
+  uint64_t sync_jitters;      /* random: sync jitters taken: widens the gap */
   uint64_t access_countdown;  /* accesses until the next access jitter */
   uint64_t access_jitters;    /* access jitters taken: widens the gap */
   uint64_t decisions;         /* jitter points evaluated */

@@ -42,10 +42,11 @@ static void *trampoline(void *arg) {
 int __wrap_pthread_create(pthread_t *th, const pthread_attr_t *attr,
                           void *(*fn)(void *), void *arg) {
   rlrt_thread *self = rlrt__self();
+  /* Before the new slot exists: pct must not wait for an unborn thread. */
+  rlrt__jitter(self, RLRT_POINT_CREATE);
   rlrt_thread *t = self ? rlrt__thread_new() : NULL;
   if (!t)
     return __real_pthread_create(th, attr, fn, arg);
-  rlrt__jitter(self, RLRT_POINT_CREATE);
   t->start = fn;
   t->start_arg = arg;
   RLRT_TRACE(rlrt__trace_id(self, RLRT_TEV_CREATE, RLRT_TOBJ_THREAD, t->idx, 0,
