@@ -48,8 +48,8 @@ void rl_emit_trace(const rl_emit_ctx *ctx, FILE *out) {
   int colour = !(no && *no) && isatty(fileno(out));
   int depth = t->nthreads - 1 < MAX_INDENT ? t->nthreads - 1 : MAX_INDENT;
   int width = 2 * depth + 4;
-  fprintf(out, "\nTrace of run %d: %zu events, %d threads; times in ms from the start.\n", r->trace_run, t->count,
-          t->nthreads);
+  fprintf(out, "\nTrace of run %d: %zu event%s, %d thread%s; times in ms from the start.\n", r->trace_run, t->count,
+          t->count == 1 ? "" : "s", t->nthreads, t->nthreads == 1 ? "" : "s");
   if (t->dropped)
     fprintf(out, "(the %" PRIu64 " oldest events were overwritten: the ring keeps the latest %d)\n", t->dropped,
             RLRT_TRACE_CAP);

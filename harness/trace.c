@@ -214,7 +214,7 @@ char *rl_trace_label(const rl_trace_event *e, char *buf, size_t cap) {
       break;
     case RLRT_TEV_WOKEN:
       if (is_lock_wait(e)) buf[0] = '\0';
-      else if (strcmp(e->name, "join") == 0) snprintf(buf, cap, "joined %s", o);
+      else if (strcmp(e->name, "join") == 0) snprintf(buf, cap, "joined%s%s", *o ? " " : "", o);
       else snprintf(buf, cap, "woken%s%s (%s)", *o ? " " : "", o, e->name);
       break;
     case RLRT_TEV_ACQUIRED:
