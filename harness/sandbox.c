@@ -16,6 +16,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -40,7 +41,7 @@
 #include <sys/wait.h>
 
 /* The per-run cgroup slots of rl__sandbox_run.cg. */
-enum { RL__CG_PIDS, RL__CG_MEMORY, RL__CG_CPUACCT, RL__CG_KILL, RL__CG_N };
+enum { RL__CG_PIDS, RL__CG_MEMORY, RL__CG_CPUACCT, RL__CG_CPU, RL__CG_KILL, RL__CG_N };
 
 /* The control files that cgroup v1 and v2 name differently. */
 typedef struct {
@@ -48,6 +49,8 @@ typedef struct {
   const char *mem_swap;   /* the swap limit file ... */
   int swap_is_total;      /* ... for memory+swap (v1), or swap alone (v2) */
   const char *mem_events; /* flat-keyed, counts OOM kills as "oom_kill" */
+  const char *mem_full;   /* how often usage reached the limit ... */
+  const char *mem_full_key; /* ... under this key; NULL: the file holds one number */
   const char *cpu_file;   /* CPU time of the whole cgroup */
   const char *cpu_key;    /* its key; NULL: the file holds one number */
   long long cpu_per_ms;   /* cpu_file units per millisecond */
@@ -55,10 +58,11 @@ typedef struct {
 
 static const rl__cg_files rl__cg_v1 = {
     "memory.limit_in_bytes", "memory.memsw.limit_in_bytes", 1,
-    "memory.oom_control", "cpuacct.usage", NULL, 1000000};
+    "memory.oom_control", "memory.failcnt", NULL, "cpuacct.usage", NULL,
+    1000000};
 static const rl__cg_files rl__cg_v2 = {
-    "memory.max", "memory.swap.max", 0, "memory.events", "cpu.stat",
-    "usage_usec", 1000};
+    "memory.max", "memory.swap.max", 0, "memory.events", "memory.events",
+    "max", "cpu.stat", "usage_usec", 1000};
 
 static const rl__cg_files *rl__files(const rl_sandbox_caps *caps) {
   return caps->cgroup2 ? &rl__cg_v2 : &rl__cg_v1;
@@ -91,6 +95,11 @@ static const char *const rl__devices[] = {"null", "zero", "full", "random",
 /* Where the new root is assembled before pivot_root; a tmpfs hides it. */
 #define RL__NEWROOT "/tmp"
 #define RL__OLDROOT "oldroot"
+/* The CPU weight of racelab's cgroup as a whole (v1 shares, v2 weight),
+ * against the machine's other tasks at 1024 (v1) or 100 (v2) each: about
+ * as much as the busy threads of a few runs had before they were grouped. */
+#define RL__CPU_SHARES "16384"
+#define RL__CPU_WEIGHT "1600"
 /* How long rl__sandbox_kill waits for a killed cgroup to empty. */
 #define RL__KILL_WAIT_MS 2000
 
@@ -363,6 +372,11 @@ static void rl__probe_cgroup2(rl_sandbox_caps *caps) {
     memcpy(caps->pids_root, caps->kill_root, sizeof caps->kill_root);
   if (strstr(on, "memory"))
     memcpy(caps->memory_root, caps->kill_root, sizeof caps->kill_root);
+  if ((strncmp(on, "cpu", 3) == 0 && (on[3] == ' ' || on[3] == '\n')) ||
+      strstr(on, " cpu ") || strstr(on, " cpu\n")) {
+    memcpy(caps->cpu_root, caps->kill_root, sizeof caps->kill_root);
+    rl__cg_write(caps->cpu_root, "cpu.weight", RL__CPU_WEIGHT);
+  }
   /* cpu.stat's usage_usec is there even without the cpu controller. */
   memcpy(caps->cpuacct_root, caps->kill_root, sizeof caps->kill_root);
 }
@@ -375,6 +389,16 @@ int rl_sandbox_probe(rl_sandbox_caps *caps) {
                       "memory.limit_in_bytes", NULL);
   rl__probe_hierarchy(caps->cpuacct_root, "/sys/fs/cgroup/cpuacct",
                       "cpuacct.usage", NULL);
+  /* Where cpu and cpuacct share a hierarchy, one cgroup serves both. */
+  rl__probe_hierarchy(caps->cpu_root, "/sys/fs/cgroup/cpu", "cpu.shares",
+                      NULL);
+  char a[PATH_MAX], b[PATH_MAX];
+  if (caps->cpu_root[0] && caps->cpuacct_root[0] &&
+      realpath(caps->cpu_root, a) && realpath(caps->cpuacct_root, b) &&
+      strcmp(a, b) == 0)
+    memcpy(caps->cpu_root, caps->cpuacct_root, sizeof caps->cpu_root);
+  if (caps->cpu_root[0])
+    rl__cg_write(caps->cpu_root, "cpu.shares", RL__CPU_SHARES);
   /* v1 has no kill: a controller-less cgroup2 beside it gives cgroup.kill. */
   rl__probe_hierarchy(caps->kill_root, "/sys/fs/cgroup/unified",
                       "cgroup.kill", NULL);
@@ -646,6 +670,8 @@ int rl__sandbox_begin(const rl_sandbox *sb, rl__sandbox_run *run) {
   if (rc == 0)
     rc = rl__cg_create(run, RL__CG_CPUACCT, c->cpuacct_root, name);
   if (rc == 0)
+    rc = rl__cg_create(run, RL__CG_CPU, c->cpu_root, name);
+  if (rc == 0)
     rc = rl__cg_create(run, RL__CG_KILL, c->kill_root, name);
   if (rc == 0 && run->cg[RL__CG_PIDS][0]) {
     snprintf(num, sizeof num, "%d", sb->pids_max);
@@ -859,13 +885,20 @@ int rl__sandbox_kill(const rl__sandbox_run *run, int wait_empty) {
 void rl__sandbox_end(rl__sandbox_run *run, rl_run_result *res) {
   if (res) {
     const rl__cg_files *f = rl__files(&run->sb->caps);
-    if (run->cg[RL__CG_MEMORY][0])
+    char buf[64];
+    if (run->cg[RL__CG_MEMORY][0]) {
       res->memory_limited =
           rl__cg_key(run->cg[RL__CG_MEMORY], f->mem_events, "oom_kill") > 0;
+      if (f->mem_full_key)
+        res->memory_full = rl__cg_key(run->cg[RL__CG_MEMORY], f->mem_full,
+                                      f->mem_full_key) > 0;
+      else if (rl__read_in(run->cg[RL__CG_MEMORY], f->mem_full, buf,
+                           sizeof buf) > 0)
+        res->memory_full = atoll(buf) > 0;
+    }
     if (run->cg[RL__CG_PIDS][0])
       res->pids_limited =
           rl__cg_key(run->cg[RL__CG_PIDS], "pids.events", "max") > 0;
-    char buf[64];
     if (run->cg[RL__CG_CPUACCT][0] && f->cpu_key)
       res->cpu_ms =
           rl__cg_key(run->cg[RL__CG_CPUACCT], f->cpu_file, f->cpu_key) /

@@ -24,6 +24,9 @@
  *   descendant, including those that left the process group;
  * - RLIMIT_FSIZE, so rw_path cannot fill the disk with one file (many files
  *   remain possible: bound them with the run's time, or a quota);
+ * - fairness, not a protection: a CPU-weight cgroup per run, so a fork bomb's
+ *   64 busy processes cannot starve a classmate's run next to it into a
+ *   timeout;
  * - always, from supervise.c: process group, RLIMIT_CORE 0, RLIMIT_CPU,
  *   wall timeout, output caps.
  * There is no pid namespace: the cgroup finds every descendant instead, and
@@ -55,7 +58,10 @@ typedef struct {
   char memory_root[RL_SANDBOX_PATH_MAX];  /* memory hierarchy dir, "" = none */
   char cpuacct_root[RL_SANDBOX_PATH_MAX]; /* CPU-time hierarchy dir, "" = none */
   char kill_root[RL_SANDBOX_PATH_MAX];    /* cgroup2 dir with cgroup.kill, "" = none */
-  int cgroup2;                            /* pure cgroup2: the four roots are one
+  char cpu_root[RL_SANDBOX_PATH_MAX];     /* CPU-weight hierarchy dir, "" = none: each
+                                             run gets an equal share of what racelab
+                                             gets, however many processes it starts */
+  int cgroup2;                            /* pure cgroup2: the roots are one
                                              directory (untested on the v1 CI) */
 } rl_sandbox_caps;
 
@@ -124,7 +130,8 @@ typedef struct {
   uid_t uid;             /* this run's uid and gid */
   long nproc;            /* RLIMIT_NPROC, the fallback for a pids cgroup when
                             racelab is not root (root ignores it); 0 = none */
-  char cg[4][RL_SANDBOX_PATH_MAX]; /* per-run cgroup dirs: pids, memory, cpuacct, kill; "" = unused */
+  char cg[5][RL_SANDBOX_PATH_MAX]; /* per-run cgroup dirs: pids, memory, cpuacct, cpu,
+                                      kill; "" = unused */
   rl__mount_op mounts[RL__SANDBOX_MAX_MOUNTS]; /* executed in order by the child */
   int nmounts;           /* used entries of mounts */
 } rl__sandbox_run;

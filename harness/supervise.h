@@ -75,6 +75,9 @@ typedef struct {
                              symbolize=0) */
   long pid;               /* the main process, also its process group id (for logs) */
   int memory_limited;     /* sandbox only: the memory cgroup killed a process (OOM) */
+  int memory_full;        /* sandbox only: usage reached the memory limit. A run
+                             stuck there (the kernel reclaiming, slow to OOM-kill)
+                             can time out before memory_limited is ever set */
   int pids_limited;       /* sandbox only: a fork failed at the pids limit */
   char protections[256];  /* sandbox only: the active and missing protections
                              (rl_sandbox_describe); "" without a sandbox */
