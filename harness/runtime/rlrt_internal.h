@@ -12,6 +12,7 @@
 #ifndef RLRT_INTERNAL_H
 #define RLRT_INTERNAL_H
 
+#include <pthread.h>
 #include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -257,6 +258,16 @@ void rlrt__trace_cond(int ev, const void *c, const void *ip);
 /* An injected delay of us microseconds (0: a yield), if it happened. */
 void rlrt__trace_delay(const rlrt_thread *t, int happened, unsigned us,
                        const char *why);
+
+/* ---- joins owed at exit (rlrt_unjoined.c) -------------------------------- */
+
+/* pthread_create by self of t returned rc: a joinable thread is owed a
+ * join from now on; caller is the wrapper's return address. */
+void rlrt__thread_created(const rlrt_thread *self, const rlrt_thread *t,
+                          const pthread_attr_t *attr, int rc,
+                          const void *caller);
+/* pthread_join or pthread_detach of pthread returned rc. */
+void rlrt__thread_settled(unsigned long pthread, int rc);
 
 /* ---- the hang dump ------------------------------------------------------- */
 

@@ -82,6 +82,18 @@
  *       uv_close called, its callback not run yet); close and exit only
  *   uvmisuse <call> L<n> T<n> loop=T<m> s=<ips>
  *       T<n> called <call> on L<n> while T<m> was inside uv_run on it
+ *   lifetimes (rlrt_unjoined.c, rlrt_proc.c; P<n> numbers the children a
+ *   process forks, from 1; the "unjoined" and "unwaited" lines are written
+ *   at exit(), never after _exit() or a signal):
+ *   unjoined T<n> parent=T<m> state=<running|exited> s=<ips>
+ *       T<n>, created joinable by T<m> at s, was neither joined nor
+ *       detached: still running (its work is cut off) or exited (its
+ *       result is lost). The thread calling exit() is not listed
+ *   fork P<n> pid=<dec> T<n> s=<ips>    T<n> forked child P<n> at s
+ *   waited P<n>                         wait()/waitpid() reaped it
+ *   unwaited P<n> pid=<dec> T<n> state=<running|exited> s=<ips>
+ *       P<n>, forked by T<n> at s, was never waited for: exited (a zombie)
+ *       or still running (an orphan from now on)
  *   exit T<n> n=<dec> h=<hex>
  *       the thread ends; n jitter decisions were drawn, h hashes them: the
  *       same seed and mode give the same n and h per thread

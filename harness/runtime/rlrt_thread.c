@@ -66,6 +66,7 @@ int __wrap_pthread_create(pthread_t *th, const pthread_attr_t *attr,
   rlrt__tsan_enter(__builtin_return_address(0));
   int rc = __real_pthread_create(th, attr, trampoline, t);
   rlrt__tsan_exit();
+  rlrt__thread_created(self, t, attr, rc, __builtin_return_address(0));
   if (rc != 0)
     atomic_store(&t->wait, RLRT_WAIT_EXITED);
   else
@@ -83,12 +84,15 @@ int __wrap_pthread_join(pthread_t th, void **ret) {
   rlrt__wait_begin(self, RLRT_WAIT_JOIN, NULL, __builtin_return_address(0));
   int rc = __real_pthread_join(th, ret);
   rlrt__wait_end(self);
+  rlrt__thread_settled((unsigned long)th, rc);
   return rc;
 }
 
 int __wrap_pthread_detach(pthread_t th) {
   rlrt__jitter(rlrt__self(), RLRT_POINT_JOIN);
-  return __real_pthread_detach(th);
+  int rc = __real_pthread_detach(th);
+  rlrt__thread_settled((unsigned long)th, rc);
+  return rc;
 }
 
 void __wrap_pthread_exit(void *ret) {

@@ -1,0 +1,92 @@
+/* rlrt_unjoined.c -- the joins a process owes: which threads were created
+ * joinable and whether they were joined or detached since, and, when the
+ * process exits, one "unjoined" line for each thread still owed a join,
+ * with where it was created. It does not decide that this is a bug (the
+ * harness does), and a process ended by _exit() or a signal logs nothing.
+ */
+#include <pthread.h>
+#include <stdlib.h>
+
+#include "rlrt_internal.h"
+
+/* Per thread slot (the index of rlrt__threads). Two flags rather than one
+ * state: a thread may detach itself before its creator's pthread_create()
+ * has returned. */
+static _Atomic unsigned char joinable[RLRT_MAX_THREADS]; /* created so */
+static _Atomic unsigned char settled[RLRT_MAX_THREADS];  /* joined, detached */
+static int parent[RLRT_MAX_THREADS];                     /* T<n> creator */
+static rlrt_stack created_at[RLRT_MAX_THREADS];
+
+void rlrt__thread_created(const rlrt_thread *self, const rlrt_thread *t,
+                          const pthread_attr_t *attr, int rc,
+                          const void *caller) {
+  int detached = PTHREAD_CREATE_JOINABLE;
+  if (rc != 0 || !rlrt__cfg.log_prefix[0])
+    return;
+  /* Born settled: once it exits, its pthread_t may name a new thread. */
+  if (attr && pthread_attr_getdetachstate(attr, &detached) == 0 &&
+      detached == PTHREAD_CREATE_DETACHED) {
+    atomic_store(&settled[t->idx], 1);
+    return;
+  }
+  parent[t->idx] = self->idx;
+  rlrt__stack_capture(&created_at[t->idx], caller);
+  atomic_store(&joinable[t->idx], 1);
+}
+
+void rlrt__thread_settled(unsigned long pthread, int rc) {
+  if (rc != 0)
+    return;
+  /* A pthread_t is reused only once its thread is joined or detached, so
+   * among the program's threads not settled yet the oldest with this value
+   * is the one just settled, even if a new thread has taken the value
+   * since. (Threads the program did not create, such as libuv's pool,
+   * have no start routine here: their values are reused unseen.) */
+  int n = atomic_load(&rlrt__nthreads);
+  for (int i = 0; i < n && i < RLRT_MAX_THREADS; i++)
+    if (rlrt__threads[i].start && rlrt__threads[i].pthread == pthread &&
+        !atomic_load(&settled[i])) {
+      atomic_store(&settled[i], 1);
+      return;
+    }
+}
+
+/* In a forked child the parent's threads are not its own to join (the
+ * forking thread, the child's only one, cannot be joined by anyone). */
+static void after_fork_child(void) {
+  for (int i = 0; i < RLRT_MAX_THREADS; i++)
+    atomic_store(&joinable[i], 0);
+}
+
+/* exit() may be called by any thread: that one is ending the process, not
+ * owed a join. The others may still run; their state is read once. */
+static void at_exit(void) {
+  if (!rlrt__cfg.log_prefix[0])
+    return;
+  const rlrt_thread *self = rlrt__self();
+  int n = atomic_load(&rlrt__nthreads);
+  for (int i = 0; i < n && i < RLRT_MAX_THREADS; i++) {
+    const rlrt_thread *t = &rlrt__threads[i];
+    if (t == self || !atomic_load(&joinable[i]) || atomic_load(&settled[i]))
+      continue;
+    rlrt_line l = {.n = 0};
+    rlrt__put(&l, "unjoined ");
+    rlrt__put_tid(&l, i);
+    rlrt__put(&l, " parent=");
+    rlrt__put_tid(&l, parent[i]);
+    rlrt__put(&l, atomic_load(&t->wait) == RLRT_WAIT_EXITED ? " state=exited"
+                                                           : " state=running");
+    rlrt__put(&l, " s=");
+    rlrt__put_stack(&l, &created_at[i]);
+    rlrt__emit(&l);
+  }
+}
+
+/* After rlrt_init's constructor (101), which reads the configuration; its
+ * atexit handler therefore runs after this one. */
+__attribute__((constructor(102))) static void rlrt_unjoined_init(void) {
+  if (!rlrt__cfg.on)
+    return;
+  atexit(at_exit);
+  pthread_atfork(NULL, NULL, after_fork_child);
+}
