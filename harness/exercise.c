@@ -6,6 +6,11 @@
  *   [exercise]  title, group, kind, edit, oracle, expected | test,
  *               args (optional), timeout (optional, seconds)
  *   [hints]     1, 2, 3
+ *   [lost-update] (optional, kind = wrong-output only) variable, file (one
+ *               of edit), child, parent: the bug is a forked child writing
+ *               its own copy of variable, which the parent then reads;
+ *               child and parent are text found on exactly one line of
+ *               file each (see lost_update.h)
  */
 #include "exercise.h"
 
@@ -16,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lost_update.h"
 #include "util.h"
 
 static const char *const groups[] = {"learn-1", "learn-2", "learn-3", "learn-4", "recipes"};
@@ -34,15 +40,19 @@ typedef struct {
 } ini_state;
 
 static char **field_for(rl_exercise *ex, const char *section, const char *name) {
-  if (strcmp(section, "exercise") == 0) {
-    static const struct { const char *name; size_t off; } fields[] = {
-        {"title", offsetof(rl_exercise, title)},   {"group", offsetof(rl_exercise, group)},
-        {"expected", offsetof(rl_exercise, expected)}, {"test", offsetof(rl_exercise, test)},
-    };
-    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
-      if (strcmp(fields[i].name, name) == 0) return (char **)((char *)ex + fields[i].off);
-    return NULL;
-  }
+  static const struct { const char *section, *name; size_t off; } fields[] = {
+      {"exercise", "title", offsetof(rl_exercise, title)},
+      {"exercise", "group", offsetof(rl_exercise, group)},
+      {"exercise", "expected", offsetof(rl_exercise, expected)},
+      {"exercise", "test", offsetof(rl_exercise, test)},
+      {"lost-update", "variable", offsetof(rl_exercise, lost_update.variable)},
+      {"lost-update", "file", offsetof(rl_exercise, lost_update.file)},
+      {"lost-update", "child", offsetof(rl_exercise, lost_update.child)},
+      {"lost-update", "parent", offsetof(rl_exercise, lost_update.parent)},
+  };
+  for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+    if (strcmp(fields[i].section, section) == 0 && strcmp(fields[i].name, name) == 0)
+      return (char **)((char *)ex + fields[i].off);
   if (strcmp(section, "hints") == 0 && name[0] >= '1' && name[0] < '1' + RL_HINT_COUNT && !name[1])
     return &ex->hints[name[0] - '1'];
   return NULL;
@@ -126,6 +136,38 @@ static int fail(char *err, size_t errcap, const char *path, const char *what) {
   return -1;
 }
 
+/* [lost-update] is all or nothing, explains a wrong result only, and names
+ * lines that exist, once each, in a file the learner edits. */
+static int validate_lost_update(const rl_exercise *ex, const char *ini, char *err, size_t errcap) {
+  const rl_lost_update *lu = &ex->lost_update;
+  if (!lu->variable && !lu->file && !lu->child && !lu->parent) return 0;
+  if (!lu->variable || !lu->file || !lu->child || !lu->parent)
+    return fail(err, errcap, ini, "[lost-update] needs variable, file, child and parent");
+  if (ex->kind != RL_FINDING_WRONG_OUTPUT)
+    return fail(err, errcap, ini, "[lost-update] explains a wrong-output exercise only");
+  int edited = 0;
+  for (size_t i = 0; i < ex->nedit; i++) edited |= strcmp(ex->edit[i], lu->file) == 0;
+  char what[300];
+  if (!edited) {
+    snprintf(what, sizeof what, "[lost-update] file '%s' is not one of 'edit'", lu->file);
+    return fail(err, errcap, ini, what);
+  }
+  char *path = rl_path_join(ex->dir, lu->file);
+  char *text = rl_read_file(path, NULL);
+  free(path);
+  const char *keys[] = {"child", "parent"}, *lines[] = {lu->child, lu->parent};
+  for (int i = 0; i < 2; i++) {
+    int line = text ? rl_lost_update_line(text, lines[i]) : 0;
+    if (line > 0) continue;
+    snprintf(what, sizeof what, "[lost-update] %s '%s' is on %s line of %s", keys[i], lines[i],
+             line < 0 ? "more than one" : "no", lu->file);
+    free(text);
+    return fail(err, errcap, ini, what);
+  }
+  free(text);
+  return 0;
+}
+
 static int validate(const rl_exercise *ex, const char *ini, char *err, size_t errcap) {
   char what[300];
   if (!ex->title) return fail(err, errcap, ini, "missing 'title'");
@@ -164,7 +206,7 @@ static int validate(const rl_exercise *ex, const char *ini, char *err, size_t er
       return fail(err, errcap, ini, what);
     }
   }
-  return 0;
+  return validate_lost_update(ex, ini, err, errcap);
 }
 
 int rl_exercise_load(const char *dir, rl_exercise *ex, char *err, size_t errcap) {
@@ -206,6 +248,8 @@ void rl_exercise_free(rl_exercise *ex) {
   free(ex->expected), free(ex->test);
   rl_free_strv(ex->edit), rl_free_strv(ex->args);
   for (int i = 0; i < RL_HINT_COUNT; i++) free(ex->hints[i]);
+  free(ex->lost_update.variable), free(ex->lost_update.file);
+  free(ex->lost_update.child), free(ex->lost_update.parent);
   memset(ex, 0, sizeof *ex);
 }
 

@@ -11,6 +11,15 @@
 
 typedef enum { RL_ORACLE_STDOUT, RL_ORACLE_TEST } rl_oracle_kind;
 
+/* [lost-update]: the bug is a forked child writing its own copy of a
+ * variable that the parent then reads. All NULL when absent. */
+typedef struct {
+  char *variable;      /* "total" */
+  char *file;          /* an edited file holding both lines */
+  char *child;         /* text of the line where a child writes its copy */
+  char *parent;        /* text of the line where the parent reads its own */
+} rl_lost_update;
+
 typedef struct {
   char *id;            /* folder name, "01-hit-counter" */
   int number;          /* 1 */
@@ -28,6 +37,7 @@ typedef struct {
   size_t nargs;
   int timeout_s;       /* per run; 0 = default */
   char *hints[RL_HINT_COUNT];
+  rl_lost_update lost_update;
 } rl_exercise;
 
 typedef struct {
