@@ -354,6 +354,10 @@ static int rl__cmp_name(const char *a, const char *b) {
   return atoi(a + 1) - atoi(b + 1);
 }
 
+static int rl__cmp_name_qsort(const void *a, const void *b) {
+  return rl__cmp_name(a, b);
+}
+
 /* Shortest path of edges from node `from` to node `to`, by BFS over edge
  * indices; fills path (edge indices, in order) and returns its length, or
  * 0 if there is none. */
@@ -629,6 +633,8 @@ static int rl__deadlocks(rl__log *log, rl_findings *out, int *added) {
     }
     (*added)++;
     char *summary = NULL, *object = NULL;
+    char locks[256][RL__NAME];
+    size_t nlocks = 0;
     for (size_t k = 0; k < len; k++) {
       const rl__dthread *d = rl__dthread_of(log, cyc[(start + k) % len]);
       const rl__dthread *p = rl__dthread_of(log, cyc[(start + k + len - 1) % len]);
@@ -636,16 +642,20 @@ static int rl__deadlocks(rl__log *log, rl_findings *out, int *added) {
       if (step)
         rl__append(log, &summary, step);
       free(step);
-      if (!rl__is(d, "join")) {
-        char *word = rl__fmt("%s %s", rl__word(d->obj), d->obj);
-        if (word) {
-          if (object)
-            rl__set(log, &object, rl__fmt("%s, %s", object, word));
-          else
-            object = strdup(word);
-        }
-        free(word);
-      }
+      if (!rl__is(d, "join"))
+        strcpy(locks[nlocks++], d->obj);
+    }
+    /* The object: the locks of the cycle, each once, in id order. */
+    qsort(locks, nlocks, sizeof *locks, rl__cmp_name_qsort);
+    for (size_t k = 0; k < nlocks; k++) {
+      if (k && strcmp(locks[k], locks[k - 1]) == 0)
+        continue;
+      char *word = rl__fmt("%s %s", rl__word(locks[k]), locks[k]);
+      if (word && object)
+        rl__set(log, &object, rl__fmt("%s, %s", object, word));
+      else if (word)
+        object = strdup(word);
+      free(word);
     }
     f->summary = summary;
     f->object = object;

@@ -117,7 +117,7 @@ static void deadlock_abba(void **state) {
   assert_int_equal(f->kind, RL_FINDING_DEADLOCK);
   assert_string_equal(f->summary,
                       "T1 holds M1 and waits for M2; T2 holds M2 and waits for M1");
-  assert_string_equal(f->object, "mutex M2, mutex M1");
+  assert_string_equal(f->object, "mutex M1, mutex M2");
   assert_int_equal(f->nlocations, 4);
   assert_role(f, 0, "holds M1", 1);
   assert_role(f, 1, "waits for M2, held by T2", 1);
@@ -146,7 +146,7 @@ static void rwlock_upgrade(void **state) {
   assert_int_equal(f->kind, RL_FINDING_DEADLOCK);
   assert_string_equal(f->summary,
                       "T1 holds R1 and waits for R1; T2 holds R1 and waits for R1");
-  assert_string_equal(f->object, "rwlock R1, rwlock R1");
+  assert_string_equal(f->object, "rwlock R1");
   rl_findings_free(&l);
 }
 
