@@ -33,6 +33,7 @@ typedef struct {
 typedef struct {
   char cond[RL__NAME];
   int tid;
+  char held[128]; /* the locks the signaller held: ",M1,M3," ("," if none) */
   rl__ips s;
 } rl__nowaiter;
 
@@ -207,9 +208,12 @@ static void rl__parse_line(rl__log *log, char *line) {
       log->nedges--, free(e->s1), free(e->s2);
   } else if (strcmp(k, "nowaiter") == 0 && t.n >= 4) {
     rl__nowaiter *w = rl__push(log, &log->nowaiters, &log->nnowaiters, sizeof *w);
+    const char *held = rl__val(&t, 3, "held");
     if (w && (rl__name(w->cond, t.tok[1]) < 0 || (w->tid = rl__tid(t.tok[2])) < 0 ||
               rl__parse_ips(log, rl__val(&t, 3, "s"), &w->s) < 0))
       log->nnowaiters--, free(w->s);
+    else if (w)
+      snprintf(w->held, sizeof w->held, ",%s,", held && strcmp(held, "-") ? held : "");
   } else if (strcmp(k, "misuse") == 0 && t.n >= 5) {
     rl__misuse *m = rl__push(log, &log->misuses, &log->nmisuses, sizeof *m);
     if (!m)
@@ -719,8 +723,13 @@ static char *rl__hang_reason(rl__log *log, rl_finding *f, const rl__dthread *d,
         continue;
       rl__add_loc(log, f, w->tid, rl__fmt("signals %s while no thread waits", d->obj), &w->s);
       rl__add_thread(log, f, w->tid);
+      /* Did the signaller hold the mutex the waiter waits with? */
+      char key[RL__NAME + 2];
+      snprintf(key, sizeof key, ",%s,", d->mutex);
+      int unheld = d->mutex[0] && !strstr(w->held, key);
       return rl__fmt("T%d waits on condvar %s, but T%d signalled it earlier, when no "
-                     "thread was waiting: a lost wakeup", d->tid, d->obj, w->tid);
+                     "thread was waiting%s%s: a lost wakeup", d->tid, d->obj, w->tid,
+                     unheld ? " and without holding mutex " : "", unheld ? d->mutex : "");
     }
     return rl__fmt("T%d waits on condvar %s and no thread is left to signal it",
                    d->tid, d->obj);

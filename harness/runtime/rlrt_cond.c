@@ -84,6 +84,17 @@ static void signalled(pthread_cond_t *c, const void *caller) {
     rlrt__put_obj(&l, o);
     rlrt__put(&l, " ");
     rlrt__put_tid(&l, t->idx);
+    /* Whether the signaller held the waiter's mutex is known only when the
+     * waiter comes, so list what it held. */
+    rlrt__put(&l, " held=");
+    int n = atomic_load_explicit(&t->nheld, memory_order_relaxed);
+    for (int i = 0; i < n; i++) {
+      if (i)
+        rlrt__put(&l, ",");
+      rlrt__put_obj(&l, t->held[i].obj);
+    }
+    if (n == 0)
+      rlrt__put(&l, "-");
     rlrt__put(&l, " s=");
     rlrt__put_stack(&l, &st);
     rlrt__emit(&l);

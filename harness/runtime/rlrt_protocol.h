@@ -73,9 +73,10 @@
  *   edge <A> <B> T<n> s1=<ips> s2=<ips>
  *       lock-order edge, logged the first time it is seen: T<n> took lock B
  *       (at s2) while holding lock A (taken at s1)
- *   nowaiter C<n> T<n> s=<ips>
+ *   nowaiter C<n> T<n> held=<locks|-> s=<ips>
  *       a signal/broadcast on C<n> that found no waiter (first one per
- *       condvar): the raw material of a lost-wakeup explanation
+ *       condvar), with the locks T<n> held (comma-separated ids): the raw
+ *       material of a lost-wakeup explanation
  *   misuse unlock-unheld <M> T<n> owner=<T<m>|-> s=<ips>
  *   misuse destroy-locked <M> T<n> owner=T<m> s=<ips>
  *   misuse cond-unheld C<n> <M> T<n> s=<ips>     wait without holding M

@@ -174,7 +174,8 @@ static void lost_wakeup(void **state) {
   const rl_finding *f = &l.items[0];
   assert_int_equal(f->kind, RL_FINDING_HANG);
   assert_contains(f->summary, "T2 waits on condvar C1, but T1 signalled it earlier, when "
-                              "no thread was waiting: a lost wakeup");
+                              "no thread was waiting and without holding mutex M1: a lost "
+                              "wakeup");
   assert_string_equal(f->object, "condvar C1");
   assert_role(f, 0, "waits on C1", 2);
   assert_role(f, 1, "signals C1 while no thread waits", 1);
@@ -284,6 +285,23 @@ static void holders_gone(void **state) {
   rl_findings_free(&l);
 }
 
+/* A lost wakeup says whether the signaller held the waiter's mutex. */
+static void lost_wakeup_under_the_mutex(void **state) {
+  rl_findings l;
+  parse_text("nowaiter C1 T1 held=M3,M1 s=10\n"
+             "dump begin\ndthread T2 state=cond obj=C1 mutex=M1 s=20\ndump end\n",
+             &l, 1);
+  assert_string_equal(l.items[0].summary,
+                      "T2 waits on condvar C1, but T1 signalled it earlier, when no thread "
+                      "was waiting: a lost wakeup");
+  rl_findings_free(&l);
+  parse_text("nowaiter C1 T1 held=M11 s=10\n"
+             "dump begin\ndthread T2 state=cond obj=C1 mutex=M1 s=20\ndump end\n",
+             &l, 1);
+  assert_contains(l.items[0].summary, "and without holding mutex M1");
+  rl_findings_free(&l);
+}
+
 /* All threads just sleeping or running: nothing racelab can explain. */
 static void nothing_blocked(void **state) {
   rl_findings l;
@@ -315,6 +333,7 @@ int main(void) {
       cmocka_unit_test(frames_and_modules), cmocka_unit_test(junk_and_no_cycle),
       cmocka_unit_test(last_complete_dump), cmocka_unit_test(holders_gone),
       cmocka_unit_test(nothing_blocked),   cmocka_unit_test(misuse_once_per_site),
+      cmocka_unit_test(lost_wakeup_under_the_mutex),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
