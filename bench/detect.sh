@@ -57,7 +57,7 @@ Usage: bench/detect.sh [--quick] [options]
   --replays R        replays per row and mode (default 5, quick 2)
   --only REGEX       only rows whose name matches (fixtures and exercises)
   --out FILE         write the report here (default bench/RESULTS.md)
-  --racelab PATH     the racelab binary (default build/bench/harness/racelab)
+  --racelab PATH     use this racelab (default: build HEAD in the scratch folder)
   --keep-work        keep the scratch folder (per-run records)
 EOF
 }
@@ -90,19 +90,6 @@ for tool in jq awk timeout git; do
   command -v "$tool" >/dev/null || { echo "detect.sh: needs $tool" >&2; exit 2; }
 done
 
-if [ -z "$RL" ]; then
-  # (re)build: the runtime library and wrap list must match the working tree,
-  # or programs under test fail to link. Retry: others may be mid-edit.
-  RL="$ROOT/build/bench/harness/racelab"
-  for try in 1 2 3 4; do
-    if cmake -S "$ROOT" -B "$ROOT/build/bench" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null &&
-       cmake --build "$ROOT/build/bench" -j2 --target racelab rlrt >"/tmp/detect-build.$$.log" 2>&1; then break; fi
-    echo "detect.sh: building racelab failed (try $try), retrying in 60 s" >&2; tail -3 "/tmp/detect-build.$$.log" >&2; sleep 60
-  done
-  rm -f "/tmp/detect-build.$$.log"
-fi
-[ -x "$RL" ] || { echo "detect.sh: no racelab at $RL" >&2; exit 2; }
-CC_BIN="${RACELAB_CC:-${CC:-cc}}"
 
 WORK=$(mktemp -d /tmp/racelab-detect.XXXXXX)
 cleanup() { if [ "$KEEP_WORK" = 1 ]; then echo "detect.sh: scratch kept in $WORK" >&2; else rm -rf "$WORK"; fi; }
@@ -110,8 +97,24 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 LAB="$WORK/lab"
 mkdir -p "$LAB/bench" "$WORK/bin" "$WORK/cache"
-git -C "$ROOT" archive HEAD exercises solutions | tar -x -C "$LAB" || { echo "detect.sh: git archive failed" >&2; exit 3; }
-cp -r "$ROOT/bench/fixtures" "$LAB/bench/fixtures"
+# One consistent state: racelab, its runtime, the wrap list, the exercises and
+# the solutions all from the committed tree (HEAD), built here. The working
+# tree is shared and in flux: a runtime or wrap list half-way through a change
+# makes every program fail to link. Only the fixtures come from the working
+# tree.
+SNAP=$(git -C "$ROOT" rev-parse --short HEAD)
+git -C "$ROOT" archive "$SNAP" | tar -x -C "$LAB" || { echo "detect.sh: git archive failed" >&2; exit 3; }
+rm -rf "$LAB/bench/fixtures"; cp -r "$ROOT/bench/fixtures" "$LAB/bench/fixtures"
+if [ -z "$RL" ]; then
+  echo "detect.sh: building racelab $SNAP in $WORK/build" >&2
+  if ! { cmake -S "$LAB" -B "$WORK/build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo &&
+         cmake --build "$WORK/build" -j2 --target racelab rlrt; } >"$WORK/build.log" 2>&1; then
+    echo "detect.sh: building racelab failed:" >&2; tail -20 "$WORK/build.log" >&2; exit 3
+  fi
+  RL="$WORK/build/harness/racelab"
+fi
+[ -x "$RL" ] || { echo "detect.sh: no racelab at $RL" >&2; exit 2; }
+CC_BIN="${RACELAB_CC:-${CC:-cc}}"
 export RACELAB_LAB="$LAB" RACELAB_STATE="$WORK/state" RACELAB_CACHE="$WORK/cache"
 unset TSAN_OPTIONS ASAN_OPTIONS
 
@@ -235,7 +238,7 @@ run_trials() { # row-name mode target build dir oracle exp timeout args...
 }
 
 declare -A ROW_BUILD ROW_TARGET ROW_TO
-log "racelab $RL; lab snapshot $(git -C "$ROOT" rev-parse --short HEAD); ${#ROWS[@]} rows; T=$TRIALS cap=$CAP"
+log "racelab $RL; snapshot $SNAP; ${#ROWS[@]} rows; T=$TRIALS cap=$CAP"
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 for r in "${ROWS[@]}"; do
   IFS='|' read -r name target b dir oracle exp to args <<<"$r"
@@ -368,7 +371,7 @@ report() {
   echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); took ${TOTAL_S} s"
   echo "- machine: $(nproc) CPUs ($cpu), $(uname -sr); load average at start $LOAD_START, at end $LOAD_END (the machine is shared)"
   echo "- compilers: cc = $(readlink -f "$(command -v "$CC_BIN")") ($("$CC_BIN" --version | head -1)); clang: $(clang --version 2>/dev/null | head -1 || echo none)"
-  echo "- racelab: $(git -C "$ROOT" rev-parse --short HEAD) (exercises and solutions from that commit)"
+  echo "- racelab: commit $SNAP, built from a snapshot of that commit together with its runtime, exercises and solutions (the fixtures from the working tree)"
   echo "- trials: T=$TRIALS per fixture and mode, $EX_TRIALS per exercise and mode; a trial stops at the first detection or after CAP=$CAP runs; per-run timeout ${FIX_TIMEOUT} s (fixtures), ${EX_TIMEOUT} s (exercises), ${FP_TIMEOUT} s (false-positive checks); at most $REPLAYS replays per row and mode"
   echo
   echo "## Detection"
