@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -116,6 +117,27 @@ static void reads_a_file_cut_short(void **state) {
   assert_int_equal(t.count, 0);
 }
 
+/* The program under test writes the folder: a FIFO or a link there must
+ * not block or lead the reader out. */
+static void never_opens_a_fifo_or_a_link(void **state) {
+  (void)state;
+  char dir[] = "/tmp/test_trace.XXXXXX";
+  assert_non_null(mkdtemp(dir));
+  char *fifo = rl_xasprintf("%s/rlrt-trace.1", dir), *link = rl_xasprintf("%s/rlrt-trace.2", dir);
+  assert_int_equal(mkfifo(fifo, 0600), 0);
+  assert_int_equal(symlink("/etc/passwd", link), 0);
+  rl_trace t = {0};
+  assert_int_equal(rl_trace_read_ring(fifo, NULL, &t), -EINVAL);
+  assert_int_equal(rl_trace_read_ring(link, NULL, &t), -ELOOP);
+  assert_int_equal(rl_trace_read_dir(dir, "rlrt", &t), 0);
+  assert_int_equal(t.count, 0);
+  unlink(fifo);
+  unlink(link);
+  rmdir(dir);
+  free(fifo);
+  free(link);
+}
+
 static void call_sites_become_module_offsets(void **state) {
   (void)state;
   rl__rlrt_modules mods = {0};
@@ -192,6 +214,7 @@ int main(void) {
       cmocka_unit_test(wraps_around_in_seq_order),
       cmocka_unit_test(skips_unpublished_and_stale_slots),
       cmocka_unit_test(reads_a_file_cut_short),
+      cmocka_unit_test(never_opens_a_fifo_or_a_link),
       cmocka_unit_test(call_sites_become_module_offsets),
       cmocka_unit_test(slices_labels_and_marks),
   };
