@@ -58,6 +58,11 @@ expect_json '[.traceEvents[] | select(.ph == "X" and .cat == "lock") | .tid] | u
   "on more than one thread"
 expect_json '[.traceEvents[] | select(.ph == "i" and .cat == "finding" and (.name | test("lock-order-inversion")))] | length == 1' \
   "the inversion is an instant"
+# Perfetto wants the slices of a track nested: each one ends before the
+# next begins, or contains it (0.001 us: the rounding of ns to us).
+expect_json '[.traceEvents[] | select(.ph == "X")] | group_by([.pid, .tid]) | all(sort_by(.ts) as $s
+  | all(range(0; $s | length) as $i | range($i + 1; $s | length) as $j | ($s[$i].ts + $s[$i].dur) as $stop
+        | $s[$j].ts >= $stop - 0.001 or $s[$j].ts + $s[$j].dur <= $stop + 0.001; .))' "slices nest on each track"
 out=$saved
 
 # A deadlocked program is killed: its ring file outlives it, up to the two
