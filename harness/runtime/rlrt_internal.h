@@ -225,8 +225,6 @@ void rlrt__lock_acquired(rlrt_thread *t, rlrt_obj *o, int write, int edges,
                          const rlrt_stack *st);
 /* t releases o; returns 0, or -1 if t did not hold it. */
 int rlrt__lock_released(rlrt_thread *t, rlrt_obj *o);
-/* Does t hold o? */
-int rlrt__lock_held(const rlrt_thread *t, const rlrt_obj *o);
 
 /* Log "misuse <what> <a> [<b> [<c>]] T<n> [owner=T<m>] s=<stack at
  * caller>"; b and c may be NULL, owner < -1 leaves the owner field out. */

@@ -106,11 +106,3 @@ int rlrt__lock_released(rlrt_thread *t, rlrt_obj *o) {
   }
   return -1;
 }
-
-int rlrt__lock_held(const rlrt_thread *t, const rlrt_obj *o) {
-  int n = atomic_load_explicit(&t->nheld, memory_order_relaxed);
-  for (int i = 0; i < n; i++)
-    if (t->held[i].obj == o)
-      return 1;
-  return 0;
-}
