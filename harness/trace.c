@@ -251,6 +251,7 @@ char *rl_trace_label(const rl_trace_event *e, char *buf, size_t cap) {
     case RLRT_TEV_WOKEN:
       if (is_lock_wait(e)) buf[0] = '\0';
       else if (strcmp(e->name, "join") == 0) snprintf(buf, cap, "joined%s%s", *o ? " " : "", o);
+      else if (strcmp(e->name, "uv_run") == 0) snprintf(buf, cap, "uv_run returned");
       else snprintf(buf, cap, "woken%s%s (%s)", *o ? " " : "", o, e->name);
       break;
     case RLRT_TEV_ACQUIRED:
@@ -297,7 +298,8 @@ size_t rl_trace_slices(const rl_trace *t, rl_trace_slice **out) {
       if (closes(t, &s[open[k]], e)) {
         s[open[k]].end = (long)i;
         s[open[k]].end_ns = e->ns;
-        open[k] = open[--nopen];
+        /* In order: a wait inside uv_run closes before it. */
+        memmove(&open[k], &open[k + 1], (--nopen - k) * sizeof *open);
         break;
       }
     int kind = e->event == RLRT_TEV_ACQUIRED ? RL_SLICE_HOLD : e->event == RLRT_TEV_WAIT ? RL_SLICE_WAIT

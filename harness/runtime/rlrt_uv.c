@@ -699,7 +699,10 @@ int __wrap_uv_run(uv_loop_t *loop, uv_run_mode mode) {
   rlrt__stack_capture(&run_st, CALLER);
   run_depth++;
   run_publish(t);
+  RLRT_TRACE(rlrt__trace_wait(t, RLRT_TEV_WAIT));
   int rc = __real_uv_run(loop, mode);
+  RLRT_TRACE(rlrt__trace_id(t, RLRT_TEV_WOKEN, RLRT_TOBJ_NONE, 0, 0, "uv_run",
+                            CALLER));
   run_depth--;
   run_st = outer;
   if (run_depth)

@@ -209,6 +209,28 @@ static void slices_labels_and_marks(void **state) {
   rl_trace_free(&t);
 }
 
+/* A callback's lock wait inside uv_run ends first, and only itself. */
+static void waits_nest_inside_uv_run(void **state) {
+  (void)state;
+  ring g;
+  init_ring(&g, 4);
+  const char *names[] = {"uv_run", "mutex", "mutex", "uv_run"};
+  for (uint64_t s = 1; s <= 4; s++) {
+    put(&g, s, 0, s == 1 || s == 2 ? RLRT_TEV_WAIT : RLRT_TEV_WOKEN, 0, 0, 0);
+    strcpy(g.r[s - 1].name, names[s - 1]);
+  }
+  rl_trace t;
+  assert_int_equal(read_ring(&g, sizeof g, NULL, &t), 0);
+  rl_trace_slice *s;
+  assert_int_equal(rl_trace_slices(&t, &s), 2);
+  assert_int_equal(s[0].end, 3); /* uv_run: from its start to its return */
+  assert_int_equal(s[1].end, 2);
+  char buf[32];
+  assert_string_equal(rl_trace_label(&t.items[3], buf, sizeof buf), "uv_run returned");
+  free(s);
+  rl_trace_free(&t);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(wraps_around_in_seq_order),
@@ -217,6 +239,7 @@ int main(void) {
       cmocka_unit_test(never_opens_a_fifo_or_a_link),
       cmocka_unit_test(call_sites_become_module_offsets),
       cmocka_unit_test(slices_labels_and_marks),
+      cmocka_unit_test(waits_nest_inside_uv_run),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
