@@ -246,9 +246,11 @@ static void finding_section(FILE *out, const rl_check_result *r, const rl_findin
   if (mark >= 0)
     fprintf(out, "<p>Timeline of run %d around where it arose (events %zu to %zu of %zu); hover for details.</p>\n",
             r->trace_run, lo + 1, hi + 1, t->count);
+  else if (f->first_run == r->trace_run)
+    fprintf(out, "<p>Timeline of the end of run %d (the finding is not tied to one event).</p>\n", r->trace_run);
   else
-    fprintf(out, "<p>Timeline of the end of run %d (first seen in run %d; not tied to one event).</p>\n",
-            r->trace_run, f->first_run);
+    fprintf(out, "<p>Timeline of the end of run %d (the finding was first seen in run %d).</p>\n", r->trace_run,
+            f->first_run);
   timeline(out, t, lo, hi, mark, index);
   fputs("</section>\n", out);
 }
