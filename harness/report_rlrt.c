@@ -838,6 +838,12 @@ static void rl__misuses(rl__log *log, rl_findings *out, int *added) {
     } else if (strcmp(m->what, "cond-two-mutexes") == 0) {
       summary = rl__fmt("condvar %s is used with mutex %s and also with mutex %s", a, b, c);
       role = rl__fmt("waits on %s with %s (it was used with %s before)", a, c, b);
+    } else if (strcmp(m->what, "cond-no-loop") == 0) {
+      summary = rl__fmt("T%d waits on condvar %s without re-checking its condition in a loop: "
+                        "racelab woke it without a signal (a spurious wakeup, which POSIX "
+                        "allows), and it went on with mutex %s as if the condition held",
+                        m->tid, a, b);
+      role = rl__fmt("waits on %s, not in a loop that re-checks the condition", a);
     } else {
       continue; /* a misuse this parser does not know yet */
     }

@@ -21,7 +21,9 @@
  *    earlier), a join on a blocked thread, a thread relocking a mutex it
  *    holds, a lock held by a thread that exited or did not survive fork;
  *  - sync-misuse: unlock of a lock not held, destroying a held mutex, a
- *    condvar wait without its mutex, one condvar with two mutexes.
+ *    condvar wait without its mutex, one condvar with two mutexes, a
+ *    condvar wait not in a loop that re-checks its condition (seen when a
+ *    spurious wakeup the runtime injected was not followed by a new wait).
  * Frames are (module path, offset): the top frame of each stack gets
  * offset ip-1, the others ip, so that rl_symbolize_findings (which looks
  * up offset-1 below the top) names the line of the call everywhere.

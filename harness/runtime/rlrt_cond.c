@@ -38,6 +38,16 @@ static int wait(pthread_cond_t *c, pthread_mutex_t *m,
     atomic_store(&o->bound, mo); /* log each switch once, not each wait */
   }
   rlrt__jitter(t, RLRT_POINT_COND);
+  t->spurious_cond = NULL; /* waiting again: whatever loop it is in re-checked */
+  if (!timed && holds && rlrt__jitter_spurious(t)) {
+    /* A spurious wakeup, which POSIX allows: return at once, the mutex
+     * never released, so the condition it guards cannot have changed. A
+     * loop that re-checks it waits again; code that does not goes on, and
+     * if it then unlocks the mutex, rlrt__cond_unlocking reports it. */
+    t->spurious_cond = o;
+    rlrt__stack_capture(&t->spurious_st, caller);
+    return 0;
+  }
   int depth = atomic_load(&mo->depth);
   if (holds) {
     atomic_store(&mo->owner, -1);
@@ -65,6 +75,14 @@ int __wrap_pthread_cond_wait(pthread_cond_t *c, pthread_mutex_t *m) {
 int __wrap_pthread_cond_timedwait(pthread_cond_t *c, pthread_mutex_t *m,
                                   const struct timespec *abstime) {
   return wait(c, m, abstime, 1, __builtin_return_address(0));
+}
+
+void rlrt__cond_unlocking(rlrt_thread *t, const rlrt_obj *o) {
+  rlrt_obj *c = t->spurious_cond;
+  if (!c || atomic_load(&c->bound) != o)
+    return;
+  t->spurious_cond = NULL;
+  rlrt__misuse_at(t, "cond-no-loop", c, o, NULL, -2, &t->spurious_st);
 }
 
 /* A signal or broadcast: note the first one that found nobody waiting. */

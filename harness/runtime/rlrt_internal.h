@@ -119,6 +119,10 @@ typedef struct {
   uint64_t hash;              /* FNV-1a over the decisions */
   _Atomic int prio;           /* pct priority; higher runs first */
   uint64_t pct_waited_us;     /* pct: total time this thread held back */
+  int spurious_left;          /* random: spurious wakeups still to inject */
+  rlrt_obj *spurious_cond;    /* its last wait returned spuriously and the
+                                 thread has not waited again yet */
+  rlrt_stack spurious_st;     /* where that wait was */
 } rlrt_thread;
 
 extern rlrt_thread rlrt__threads[RLRT_MAX_THREADS];
@@ -193,6 +197,9 @@ void rlrt__jitter_thread_init(rlrt_thread *t);
 void rlrt__jitter(rlrt_thread *t, rlrt_point p);
 /* Cheap check for the hot memory-access hook; see rlrt_access.c. */
 void rlrt__jitter_access(rlrt_thread *t);
+/* random: should this condvar wait return at once, as POSIX allows (a
+ * spurious wakeup)? A few per thread; counted into the decision hash. */
+int rlrt__jitter_spurious(rlrt_thread *t);
 /* Log "exit T<n> n=.. h=..". */
 void rlrt__jitter_log_exit(rlrt_thread *t);
 
@@ -231,6 +238,13 @@ int rlrt__lock_released(rlrt_thread *t, rlrt_obj *o);
 void rlrt__misuse(rlrt_thread *t, const char *what, const rlrt_obj *a,
                   const rlrt_obj *b, const rlrt_obj *c, int owner,
                   const void *caller);
+/* The same, with the stack given rather than captured here. */
+void rlrt__misuse_at(rlrt_thread *t, const char *what, const rlrt_obj *a,
+                     const rlrt_obj *b, const rlrt_obj *c, int owner,
+                     const rlrt_stack *st);
+/* t is about to unlock mutex o: if its last condvar wait returned
+ * spuriously and it did not wait again, log a "cond-no-loop" misuse. */
+void rlrt__cond_unlocking(rlrt_thread *t, const rlrt_obj *o);
 
 /* ---- the trace (RLRT_TRACE=1; rlrt_trace.c, format in rlrt_protocol.h) -- */
 

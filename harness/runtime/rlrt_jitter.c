@@ -19,6 +19,9 @@
 #define SYNC_GAP 8
 #define SYNC_DOUBLE 32
 #define RANDOM_MAX_SLEEP_US 60
+/* random: at most this many spurious condvar wakeups per thread, each
+ * untimed wait with a chance of 1 in 2 until they are used up. */
+#define SPURIOUS_PER_THREAD 4
 /* pct: depth d (d-1 change points) spread over the first STEPS points. */
 #define PCT_DEPTH 3
 #define PCT_STEPS 2000
@@ -54,6 +57,7 @@ void rlrt__jitter_thread_init(rlrt_thread *t) {
   /* pct priorities above PCT_DEPTH; change points lower them to 1..d-1. */
   atomic_store(&t->prio, PCT_DEPTH + (int)(splitmix(&s) % 1000000));
   t->pct_waited_us = 0;
+  t->spurious_left = SPURIOUS_PER_THREAD;
 }
 
 /* ---- random -------------------------------------------------------------- */
@@ -163,6 +167,16 @@ void rlrt__jitter_access(rlrt_thread *t) {
   if (countdown(&t->access_countdown, &t->access_jitters, r, ACCESS_GAP,
                 ACCESS_DOUBLE))
     rlrt__sys_sleep_us(1 + (unsigned)((r >> 40) % ACCESS_MAX_SLEEP_US));
+}
+
+int rlrt__jitter_spurious(rlrt_thread *t) {
+  if (rlrt__cfg.mode != RLRT_MODE_RANDOM || t->spurious_left == 0)
+    return 0;
+  uint64_t r = splitmix(&t->rng);
+  int fire = (int)(r & 1);
+  note(t, (uint64_t)RLRT_POINT_COND | (uint64_t)fire << 8 | 1u << 12);
+  t->spurious_left -= fire;
+  return fire;
 }
 
 void rlrt__jitter_log_exit(rlrt_thread *t) {

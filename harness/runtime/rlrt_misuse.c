@@ -11,6 +11,14 @@ void rlrt__misuse(rlrt_thread *t, const char *what, const rlrt_obj *a,
     return;
   rlrt_stack st;
   rlrt__stack_capture(&st, caller);
+  rlrt__misuse_at(t, what, a, b, c, owner, &st);
+}
+
+void rlrt__misuse_at(rlrt_thread *t, const char *what, const rlrt_obj *a,
+                     const rlrt_obj *b, const rlrt_obj *c, int owner,
+                     const rlrt_stack *st) {
+  if (!rlrt__cfg.log_prefix[0])
+    return;
   rlrt_line l = {.n = 0};
   rlrt__put(&l, "misuse ");
   rlrt__put(&l, what);
@@ -28,6 +36,6 @@ void rlrt__misuse(rlrt_thread *t, const char *what, const rlrt_obj *a,
     rlrt__put_tid(&l, owner);
   }
   rlrt__put(&l, " s=");
-  rlrt__put_stack(&l, &st);
+  rlrt__put_stack(&l, st);
   rlrt__emit(&l);
 }

@@ -101,6 +101,7 @@ int __wrap_pthread_mutex_unlock(pthread_mutex_t *m) {
   rlrt_obj *o = t ? rlrt__obj(m, RLRT_OBJ_MUTEX) : NULL;
   if (!o)
     return __real_pthread_mutex_unlock(m);
+  rlrt__cond_unlocking(t, o);
   int owner = owner_of(o);
   if (owner != t->idx) {
     rlrt__misuse(t, "unlock-unheld", o, NULL, NULL, owner,

@@ -82,6 +82,11 @@
  *   misuse cond-unheld C<n> <M> T<n> s=<ips>     wait without holding M
  *   misuse cond-two-mutexes C<n> <M1> <M2> T<n> s=<ips>
  *       C<n> was used with M1 before, now with M2
+ *   misuse cond-no-loop C<n> <M> T<n> s=<ips>
+ *       random mode returned the wait at s at once, as a spurious wakeup
+ *       (POSIX allows them; the mutex was never released, so the condition
+ *       could not change), and T<n> unlocked M instead of waiting again:
+ *       the wait is not in a loop that re-checks its condition
  *   libuv (rlrt_uv.c; its own numbering: R<n> requests, H<n> handles,
  *   L<n> loops, E<n> stops, each from 1):
  *   uvreq R<n> <call> T<n> s=<ips>      a request started with a callback

@@ -285,6 +285,18 @@ static void holders_gone(void **state) {
   rl_findings_free(&l);
 }
 
+static void cond_no_loop(void **state) {
+  rl_findings l;
+  parse_text("misuse cond-no-loop C2 M1 T3 s=10,20\n", &l, 1);
+  assert_int_equal(l.items[0].kind, RL_FINDING_SYNC_MISUSE);
+  assert_contains(l.items[0].summary, "T3 waits on condvar C2 without re-checking its "
+                                      "condition in a loop");
+  assert_contains(l.items[0].summary, "went on with mutex M1");
+  assert_string_equal(l.items[0].object, "condvar C2");
+  assert_role(&l.items[0], 0, "waits on C2, not in a loop that re-checks the condition", 3);
+  rl_findings_free(&l);
+}
+
 /* A lost wakeup says whether the signaller held the waiter's mutex. */
 static void lost_wakeup_under_the_mutex(void **state) {
   rl_findings l;
@@ -333,7 +345,7 @@ int main(void) {
       cmocka_unit_test(frames_and_modules), cmocka_unit_test(junk_and_no_cycle),
       cmocka_unit_test(last_complete_dump), cmocka_unit_test(holders_gone),
       cmocka_unit_test(nothing_blocked),   cmocka_unit_test(misuse_once_per_site),
-      cmocka_unit_test(lost_wakeup_under_the_mutex),
+      cmocka_unit_test(lost_wakeup_under_the_mutex), cmocka_unit_test(cond_no_loop),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

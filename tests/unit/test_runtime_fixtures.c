@@ -163,6 +163,8 @@ static const fixture fixtures[] = {
     {"rwlock_upgrade", RL_FINDING_DEADLOCK, 1, 1,
      "T1 holds R1 and waits for R1; T2 holds R1 and waits for R1", {14, 18}},
     {"sync_misuse", RL_FINDING_SYNC_MISUSE, 4, 0, "without holding mutex", {23, 31, 38, 44}},
+    /* Seed 7 draws a spurious wakeup for T1's wait (as seeds 1, 3-5, 8). */
+    {"cond_if", RL_FINDING_SYNC_MISUSE, 1, 0, "without re-checking its condition", {19}},
 };
 
 static void check_fixture(const fixture *fx, const char *cc, const char *san) {
