@@ -27,6 +27,9 @@
  *           first, then logarithmically: lock-free lost updates go from
  *           0/30 to 27-30/30 runs. Measured here (30 runs): a 2-lock
  *           inversion that rarely hangs hangs 20/20; 2-lock bugs certain.
+ *           Up to 4 untimed condvar waits per thread (1 in 2) return at
+ *           once without releasing the mutex, as a spurious wakeup: a wait
+ *           not in a loop that re-checks its condition shows (cond-no-loop).
  *   pct     PCT (depth 3, change points among the first 2000 sync points):
  *           at a sync point a thread waits, at most 2 ms per point and
  *           100 ms per thread (so pct never deadlocks on its own), while a
