@@ -64,8 +64,11 @@ int main(void) {
   static const char *users[NREQUESTS] = {"root", "maria", "ops-bot", "kenji"};
   static const char *paths[NREQUESTS] = {"/admin/users", "/admin/billing",
                                          "/admin/deploy", "/admin/keys"};
-  for (int i = 0; i < NREQUESTS; i++)
+  for (int i = 0; i < NREQUESTS; i++) {
     handle(i, users[i], paths[i]);
+    struct timespec gap = {0, 5000000}; /* the next request arrives 5 ms later */
+    nanosleep(&gap, NULL);
+  }
   /* End of the batch: wait for the audit records. */
   for (int i = 0; i < NREQUESTS; i++)
     pthread_join(auditors[i], NULL);
