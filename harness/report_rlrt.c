@@ -735,7 +735,12 @@ static char *rl__hang_reason(rl__log *log, rl_finding *f, const rl__dthread *d,
                    d->tid, d->obj);
   }
   if (rl__is(d, "join")) {
-    int target = d->obj[0] == 'T' ? atoi(d->obj + 1) : -1;
+    if (d->obj[0] != 'T') {
+      rl__add_loc(log, f, d->tid, rl__fmt("waits in pthread_join"), &d->s);
+      return rl__fmt("T%d waits in pthread_join for a thread racelab did not see start",
+                     d->tid);
+    }
+    int target = atoi(d->obj + 1);
     const rl__dthread *u = rl__dthread_of(log, target);
     rl__add_loc(log, f, d->tid, rl__fmt("waits for T%d to finish (pthread_join)", target), &d->s);
     *root = !u || !rl__blocked(u);

@@ -314,6 +314,15 @@ static void lost_wakeup_under_the_mutex(void **state) {
   rl_findings_free(&l);
 }
 
+/* A join on a thread the runtime never saw (created by a library). */
+static void join_unknown_thread(void **state) {
+  rl_findings l;
+  parse_text("dump begin\ndthread T0 state=join s=10\ndump end\n", &l, 1);
+  assert_string_equal(l.items[0].summary,
+                      "T0 waits in pthread_join for a thread racelab did not see start");
+  rl_findings_free(&l);
+}
+
 /* All threads just sleeping or running: nothing racelab can explain. */
 static void nothing_blocked(void **state) {
   rl_findings l;
@@ -346,6 +355,7 @@ int main(void) {
       cmocka_unit_test(last_complete_dump), cmocka_unit_test(holders_gone),
       cmocka_unit_test(nothing_blocked),   cmocka_unit_test(misuse_once_per_site),
       cmocka_unit_test(lost_wakeup_under_the_mutex), cmocka_unit_test(cond_no_loop),
+      cmocka_unit_test(join_unknown_thread),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
