@@ -94,7 +94,10 @@ done
 WORK=$(mktemp -d /tmp/racelab-detect.XXXXXX)
 cleanup() { if [ "$KEEP_WORK" = 1 ]; then echo "detect.sh: scratch kept in $WORK" >&2; else rm -rf "$WORK"; fi; }
 trap cleanup EXIT
-trap 'exit 130' INT TERM
+# INT or TERM: finish the current run, skip the rest, write the report of
+# what was measured (marked as stopped early).
+STOP=0
+trap 'STOP=1' INT TERM
 LAB="$WORK/lab"
 mkdir -p "$LAB/bench" "$WORK/bin" "$WORK/cache"
 # One consistent state: racelab, its runtime, the wrap list, the exercises and
@@ -216,6 +219,7 @@ run_trials() { # row-name mode target build dir oracle exp timeout args...
   for (( t = 1; t <= trials; t++ )); do
     found=0
     for (( n = 1; n <= CAP; n++ )); do
+      [ "$STOP" = 1 ] && return
       case $mode in
         plain) seed=0; plain_run "$PLAIN_BIN" "$dir" "$oracle" "$exp" "$to" "$@" ;;
         random) seed=$(( 1000 + 3 * k + 1 )); rl_run "$target" "$b" "$seed" "$to" ;;
@@ -241,6 +245,7 @@ declare -A ROW_BUILD ROW_TARGET ROW_TO
 log "racelab $RL; snapshot $SNAP; ${#ROWS[@]} rows; T=$TRIALS cap=$CAP"
 LOAD_START=$(cut -d' ' -f1-3 /proc/loadavg)
 for r in "${ROWS[@]}"; do
+  [ "$STOP" = 1 ] && break
   IFS='|' read -r name target b dir oracle exp to args <<<"$r"
   ROW_BUILD[$name]=$b; ROW_TARGET[$name]=$target; ROW_TO[$name]=$to
   read -ra argv <<<"$args"
@@ -258,6 +263,7 @@ for r in "${ROWS[@]}"; do
   for mode in random pct; do
     awk -F'\t' -v r="$name" -v m="$mode" '$1==r && $2==m && $6==1 {print $5"\t"$8}' "$RUNS" | head -n "$REPLAYS" |
       while IFS=$'\t' read -r seed kinds; do
+        [ "$STOP" = 1 ] && break
         j=$(rl_json run "$target" --runs 1 --seed "$seed" --build "$b" --timeout "$to")
         got=$(jq -r '[.findings[]|select(.kind!="build-error")|.kind]|unique|join(",")' <<<"$j")
         ok=$(awk -v a="$kinds" -v b="$got" 'BEGIN{n=split(a,x,",");m=split(b,y,",");for(i=1;i<=n;i++)for(k=1;k<=m;k++)if(x[i]==y[k]){print 1;exit} print 0}')
@@ -265,43 +271,6 @@ for r in "${ROWS[@]}"; do
       done
   done
 done
-
-# ---------------------------------------------------------------- default checks of exercises
-CHK="$WORK/checks.tsv"; : >"$CHK"   # slug i found elapsed kinds
-for r in "${ROWS[@]}"; do
-  IFS='|' read -r name target b dir oracle exp to args <<<"$r"
-  [[ $name == ex:* ]] || continue
-  log "$name: $CHECKS default checks"
-  for (( i = 1; i <= CHECKS; i++ )); do
-    j=$(rl_json check "$target")
-    printf '%s\t%d\t%s\n' "$name" "$i" "$(jq -r '([.findings[]|select(.kind!="build-error")|.kind]|unique) as $k
-      | "\(if any(.findings[]; .kind=="build-error") or .verdict=="error" then "E" elif ($k|length)>0 then 1 else 0 end)\t\(.elapsed_ms)\t\(.runs)\t\(if ($k|length)>0 then ($k|join(",")) else "-" end)"' <<<"$j")" >>"$CHK"
-  done
-done
-
-# ---------------------------------------------------------------- false positives
-FPF="$WORK/fp.tsv"; : >"$FPF"   # what runs findings elapsed kinds verdict
-fp_check() { # label racelab-args...
-  local label=$1 j; shift
-  j=$(rl_json check "$@" --runs "$FP_RUNS" --keep-going --seed 1)
-  printf '%s\t%s\n' "$label" "$(jq -r '"\(.runs)\t\([.findings[].count]|add // 0)\t\(.elapsed_ms)\t\([.findings[].kind]|unique|join(",")|if .=="" then "-" else . end)\t\(.verdict)"' <<<"$j")" >>"$FPF"
-}
-if [ "$FP_RUNS" -gt 0 ]; then
-  for s in "$LAB"/solutions/[0-9][0-9]-*/; do
-    s=${s%/}; slug=${s##*/}
-    [ -d "$LAB/exercises/$slug" ] || continue
-    [ -n "$ONLY" ] && ! [[ "ex:$slug" =~ $ONLY ]] && continue
-    log "false positives: solutions/$slug ($FP_RUNS runs per build)"
-    fp_check "solutions/$slug" "${slug%%-*}" --against "$LAB/solutions/$slug" --timeout "$FP_TIMEOUT"
-  done
-  for c in "$LAB"/bench/fixtures/clean_*.c; do
-    [ -f "$c" ] || continue
-    n=$(basename "$c" .c)
-    [ -n "$ONLY" ] && ! [[ "fx:${n#clean_}" =~ $ONLY ]] && continue
-    log "false positives: fixtures/$n.c ($FP_RUNS runs per build)"
-    fp_check "fixtures/$n.c" "$c" --timeout "$FP_TIMEOUT"
-  done
-fi
 
 # ---------------------------------------------------------------- per-run cost and runtime overhead
 COSTF="$WORK/cost.tsv"; : >"$COSTF"   # label fresh_stock fresh_sym0 racelab_per_run
@@ -331,6 +300,7 @@ cost_row() { # label dir binary target build args...
 }
 log "per-run cost and runtime overhead"
 for c in "$LAB"/bench/fixtures/clean_*.c; do
+  [ "$STOP" = 1 ] && break
   [ -f "$c" ] || continue
   n=$(basename "$c" .c); b=tsan; [ "$n" = clean_late_free ] && b=asan
   [ -n "$ONLY" ] && ! [[ "fx:${n#clean_}" =~ $ONLY ]] && continue
@@ -352,11 +322,53 @@ for c in "$LAB"/bench/fixtures/clean_*.c; do
 done
 # a program that reports on every run: exercise 01 under TSan
 for r in "${ROWS[@]}"; do
+  [ "$STOP" = 1 ] && break
   IFS='|' read -r name target b dir oracle exp to args <<<"$r"
   [ "$name" = ex:01-hit-counter ] || continue
   pb=$(plain_build "$name" "$dir" tsan); read -ra argv <<<"$args"
   [ -n "$pb" ] && cost_row "exercises/01-hit-counter (a race report every run)" "$dir" "$pb" "$target" tsan "${argv[@]}"
 done
+# ---------------------------------------------------------------- default checks of exercises
+CHK="$WORK/checks.tsv"; : >"$CHK"   # slug i found elapsed kinds
+for r in "${ROWS[@]}"; do
+  [ "$STOP" = 1 ] && break
+  IFS='|' read -r name target b dir oracle exp to args <<<"$r"
+  [[ $name == ex:* ]] || continue
+  log "$name: $CHECKS default checks"
+  for (( i = 1; i <= CHECKS; i++ )); do
+    [ "$STOP" = 1 ] && break
+    j=$(rl_json check "$target")
+    printf '%s\t%d\t%s\n' "$name" "$i" "$(jq -r '([.findings[]|select(.kind!="build-error")|.kind]|unique) as $k
+      | "\(if any(.findings[]; .kind=="build-error") or .verdict=="error" then "E" elif ($k|length)>0 then 1 else 0 end)\t\(.elapsed_ms)\t\(.runs)\t\(if ($k|length)>0 then ($k|join(",")) else "-" end)"' <<<"$j")" >>"$CHK"
+  done
+done
+
+# ---------------------------------------------------------------- false positives
+FPF="$WORK/fp.tsv"; : >"$FPF"   # what runs findings elapsed kinds verdict
+fp_check() { # label racelab-args...
+  local label=$1 j; shift
+  j=$(rl_json check "$@" --runs "$FP_RUNS" --keep-going --seed 1)
+  printf '%s\t%s\n' "$label" "$(jq -r '"\(.runs)\t\([.findings[].count]|add // 0)\t\(.elapsed_ms)\t\([.findings[].kind]|unique|join(",")|if .=="" then "-" else . end)\t\(.verdict)"' <<<"$j")" >>"$FPF"
+}
+if [ "$FP_RUNS" -gt 0 ]; then
+  for s in "$LAB"/solutions/[0-9][0-9]-*/; do
+    [ "$STOP" = 1 ] && break
+    s=${s%/}; slug=${s##*/}
+    [ -d "$LAB/exercises/$slug" ] || continue
+    [ -n "$ONLY" ] && ! [[ "ex:$slug" =~ $ONLY ]] && continue
+    log "false positives: solutions/$slug ($FP_RUNS runs per build)"
+    fp_check "solutions/$slug" "${slug%%-*}" --against "$LAB/solutions/$slug" --timeout "$FP_TIMEOUT"
+  done
+  for c in "$LAB"/bench/fixtures/clean_*.c; do
+    [ "$STOP" = 1 ] && break
+    [ -f "$c" ] || continue
+    n=$(basename "$c" .c)
+    [ -n "$ONLY" ] && ! [[ "fx:${n#clean_}" =~ $ONLY ]] && continue
+    log "false positives: fixtures/$n.c ($FP_RUNS runs per build)"
+    fp_check "fixtures/$n.c" "$c" --timeout "$FP_TIMEOUT"
+  done
+fi
+
 LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 TOTAL_S=$(awk -v a="$T0" -v b="$EPOCHREALTIME" 'BEGIN{printf "%d", b-a}')
 
@@ -368,6 +380,7 @@ report() {
   echo
   echo "Produced by \`bench/detect.sh$([ "$QUICK" = 1 ] && echo " --quick")\`; what the figures mean: bench/README.md."
   echo
+  [ "$STOP" = 1 ] && echo "**Stopped early (INT/TERM): the sections below hold only what was measured before the stop.**" && echo
   echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); took ${TOTAL_S} s"
   echo "- machine: $(nproc) CPUs ($cpu), $(uname -sr); load average at start $LOAD_START, at end $LOAD_END (the machine is shared)"
   echo "- compilers: cc = $(readlink -f "$(command -v "$CC_BIN")") ($("$CC_BIN" --version | head -1)); clang: $(clang --version 2>/dev/null | head -1 || echo none)"
@@ -382,6 +395,7 @@ report() {
   echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
   for r in "${ROWS[@]}"; do
     local name=${r%%|*}
+    [ -n "${ROW_BUILD[$name]:-}" ] || continue
     awk -F'\t' -v r="$name" -v cap="$CAP" -v b="${ROW_BUILD[$name]}" '
       FILENAME ~ /runs\.tsv$/ && $1==r { n[$2]++; d[$2]+=$6; w[$2, n[$2]]=$7; if ($6==1 && $2!="plain") { split($8,kk,","); for (i in kk) kinds[kk[i]]=1 } }
       FILENAME ~ /trials\.tsv$/ && $1==r { t[$2]++; len[$2, t[$2]]=$4 }
