@@ -1,6 +1,7 @@
 /* report_rlrt_thread.c -- the lifetime lines of racelab's runtime log to
  * findings: threads never joined and child processes never waited for when
- * the process exited. It does not symbolize (symbolize.c does) nor explain
+ * the process exited, and joins of a thread whose creation failed. It
+ * does not symbolize (symbolize.c does) nor explain
  * (explain.c does), and it leaves every other line to report_rlrt.c and
  * report_rlrt_uv.c.
  *
@@ -9,6 +10,7 @@
  *   module base=<hex> lo=<hex> hi=<hex> path=<path to end of line>
  *   unjoined T<n> parent=T<m> state=<running|exited> s=<ips>
  *   unwaited P<n> pid=<dec> T<m> state=<running|exited> s=<ips>
+ *   joinfailed T<n> T<m> parent=T<p> rc=<dec> s1=<ips> s2=<ips>
  * Every other line and every malformed line is skipped.
  */
 #include "report_rlrt_thread.h"
@@ -75,9 +77,19 @@ static const rl__owed_words rl__child_words = {
     "%zu still running when the program exited (orphans), %zu exited with exit status "
     "never read (zombies)"};
 
+/* A join of what a failed pthread_create() left in its pthread_t. */
+typedef struct {
+  int tid, id, by; /* T<tid> joins T<id>, which T<by> failed to create */
+  int rc;          /* pthread_create()'s error */
+  char *create;    /* where it failed (s1) */
+  char *join;      /* where it is joined (s2) */
+} rl__joinfail;
+
 typedef struct {
   rl__rlrt_modules mods;
   rl__owed_list threads, children;
+  rl__joinfail *joins;
+  size_t njoins;
   int oom;
 } rl__owed_log;
 
@@ -89,6 +101,9 @@ static void rl__owed_log_free(rl__owed_log *log) {
       free(lists[l]->items[i].ips);
     free(lists[l]->items);
   }
+  for (size_t i = 0; i < log->njoins; i++)
+    free(log->joins[i].create), free(log->joins[i].join);
+  free(log->joins);
 }
 
 /* ---- reading one line ---------------------------------------------------------- */
@@ -107,6 +122,14 @@ static const char *rl__owed_val(const char *tok, const char *key) {
   return strncmp(tok, key, k) == 0 && tok[k] == '=' ? tok + k + 1 : NULL;
 }
 
+/* The value of token "key=<ips>" if well formed, else NULL. */
+static const char *rl__owed_ips(const char *tok, const char *key) {
+  const char *ips = rl__owed_val(tok, key);
+  return ips && *ips && (strcmp(ips, "-") == 0 || strspn(ips, "0123456789abcdef,") == strlen(ips))
+             ? ips
+             : NULL;
+}
+
 /* "unjoined T<n> parent=T<m> state=<s> s=<ips>" (tok[3] the state), or
  * "unwaited P<n> pid=<dec> T<m> state=<s> s=<ips>" (tok[4]). */
 static void rl__owed_line(rl__owed_log *log, char **tok, int n) {
@@ -116,11 +139,10 @@ static void rl__owed_line(rl__owed_log *log, char **tok, int n) {
   const char *parent = child ? tok[3] : rl__owed_val(tok[2], "parent");
   const char *pid = child ? rl__owed_val(tok[2], "pid") : NULL;
   const char *state = rl__owed_val(tok[n - 2], "state");
-  const char *ips = rl__owed_val(tok[n - 1], "s");
+  const char *ips = rl__owed_ips(tok[n - 1], "s");
   long id = rl__owed_id(tok[1], child ? 'P' : 'T'), by = parent ? rl__owed_id(parent, 'T') : -1;
   if (id < 0 || by < 0 || (child && (!pid || !*pid || strspn(pid, "0123456789") != strlen(pid))) ||
-      !state || (strcmp(state, "running") != 0 && strcmp(state, "exited") != 0) || !ips ||
-      !*ips || (strcmp(ips, "-") != 0 && strspn(ips, "0123456789abcdef,") != strlen(ips)))
+      !state || (strcmp(state, "running") != 0 && strcmp(state, "exited") != 0) || !ips)
     return;
   rl__owed_list *list = child ? &log->children : &log->threads;
   rl__owed *grown = realloc(list->items, (list->count + 1) * sizeof *grown);
@@ -137,6 +159,30 @@ static void rl__owed_line(rl__owed_log *log, char **tok, int n) {
                                           .ips = copy};
 }
 
+/* "joinfailed T<n> T<m> parent=T<p> rc=<dec> s1=<ips> s2=<ips>" */
+static void rl__joinfail_line(rl__owed_log *log, char **tok, int n) {
+  if (n != 7)
+    return;
+  const char *parent = rl__owed_val(tok[3], "parent"), *rc = rl__owed_val(tok[4], "rc");
+  const char *create = rl__owed_ips(tok[5], "s1"), *join = rl__owed_ips(tok[6], "s2");
+  long tid = rl__owed_id(tok[1], 'T'), id = rl__owed_id(tok[2], 'T');
+  long by = parent ? rl__owed_id(parent, 'T') : -1;
+  if (tid < 0 || id < 0 || by < 0 || !rc || !*rc || strlen(rc) > 9 ||
+      strspn(rc, "0123456789") != strlen(rc) || !create || !join)
+    return;
+  rl__joinfail *grown = realloc(log->joins, (log->njoins + 1) * sizeof *grown);
+  if (!grown) {
+    log->oom = 1;
+    return;
+  }
+  log->joins = grown;
+  rl__joinfail *j = &log->joins[log->njoins++];
+  *j = (rl__joinfail){.tid = (int)tid, .id = (int)id, .by = (int)by, .rc = atoi(rc),
+                      .create = strdup(create), .join = strdup(join)};
+  if (!j->create || !j->join)
+    log->oom = 1;
+}
+
 static void rl__owed_read(rl__owed_log *log, char *line) {
   int rc = rl__rlrt_module_line(&log->mods, line);
   if (rc != 0) {
@@ -150,6 +196,8 @@ static void rl__owed_read(rl__owed_log *log, char *line) {
     tok[n++] = p;
   if (n > 0 && (strcmp(tok[0], "unjoined") == 0 || strcmp(tok[0], "unwaited") == 0))
     rl__owed_line(log, tok, n);
+  else if (n > 0 && strcmp(tok[0], "joinfailed") == 0)
+    rl__joinfail_line(log, tok, n);
 }
 
 /* ---- from the log to findings ------------------------------------------------- */
@@ -165,6 +213,18 @@ static void rl__owed_set(rl__owed_log *log, char **dst, char *value) {
 static void rl__owed_stack(rl__owed_log *log, const char *ips, rl_stack *out) {
   if (rl__rlrt_stack(&log->mods, ips, out) == -ENOMEM)
     log->oom = 1;
+}
+
+static void rl__owed_loc(rl__owed_log *log, rl_finding *f, int tid, char *role, const char *ips) {
+  rl_location *loc = rl_finding_add_location(f);
+  if (!loc) {
+    free(role);
+    log->oom = 1;
+    return;
+  }
+  loc->thread = tid;
+  rl__owed_set(log, &loc->role, role);
+  rl__owed_stack(log, ips, &loc->stack);
 }
 
 /* The finding for the items of list created where item i was (marking
@@ -206,15 +266,9 @@ static void rl__owed_finding(rl__owed_log *log, rl__owed_list *list, size_t i,
                                          many ? "are" : "is", w->debt, reason ? reason : ""));
   free(reason);
   rl__owed_set(log, &f->object, rl__fmt("%s %s", w->noun[many], ids));
-  rl_location *loc = rl_finding_add_location(f);
-  if (!loc) {
-    log->oom = 1;
-    return;
-  }
-  loc->thread = list->items[i].by;
-  rl__owed_set(log, &loc->role, rl__fmt("%s %s, which %s never %s", w->verb, ids,
-                                        many ? "are" : "is", w->debt));
-  rl__owed_stack(log, list->items[i].ips, &loc->stack);
+  rl__owed_loc(log, f, list->items[i].by,
+               rl__fmt("%s %s, which %s never %s", w->verb, ids, many ? "are" : "is", w->debt),
+               list->items[i].ips);
 }
 
 static int rl__owed_findings(rl__owed_log *log, rl__owed_list *list, const rl__owed_words *w,
@@ -225,6 +279,34 @@ static int rl__owed_findings(rl__owed_log *log, rl__owed_list *list, const rl__o
       rl__owed_finding(log, list, i, w, out);
       added++;
     }
+  return added;
+}
+
+/* One finding per join site and create site. */
+static int rl__joinfail_findings(rl__owed_log *log, rl_findings *out) {
+  int added = 0;
+  for (size_t i = 0; i < log->njoins && !log->oom; i++) {
+    const rl__joinfail *j = &log->joins[i];
+    int dup = 0;
+    for (size_t k = 0; k < i && !dup; k++)
+      dup = strcmp(log->joins[k].create, j->create) == 0 && strcmp(log->joins[k].join, j->join) == 0;
+    if (dup)
+      continue;
+    rl_finding *f = rl_findings_add(out, RL_FINDING_SYNC_MISUSE);
+    if (!f) {
+      log->oom = 1;
+      break;
+    }
+    added++;
+    rl__owed_set(log, &f->summary,
+                 rl__fmt("T%d joins T%d, whose pthread_create() failed (%s): the error was not "
+                         "checked, and the pthread_t joined was never set",
+                         j->tid, j->id, strerror(j->rc)));
+    rl__owed_set(log, &f->object, rl__fmt("thread T%d, which never started", j->id));
+    rl__owed_loc(log, f, j->tid, rl__fmt("joins T%d, which never started", j->id), j->join);
+    rl__owed_loc(log, f, j->by, rl__fmt("creates T%d: pthread_create() fails, unchecked", j->id),
+                 j->create);
+  }
   return added;
 }
 
@@ -246,6 +328,8 @@ int rl_report_rlrt_thread_parse(const char *text, size_t len, rl_findings *out) 
     added += rl__owed_findings(&log, &log.threads, &rl__thread_words, out);
   if (!log.oom)
     added += rl__owed_findings(&log, &log.children, &rl__child_words, out);
+  if (!log.oom)
+    added += rl__joinfail_findings(&log, out);
   int oom = log.oom;
   rl__owed_log_free(&log);
   return oom ? -ENOMEM : added;

@@ -273,10 +273,15 @@ void rlrt__trace_delay(const rlrt_thread *t, int happened, unsigned us,
 
 /* ---- joins owed at exit (rlrt_unjoined.c) -------------------------------- */
 
-/* pthread_create by self of t returned rc: a joinable thread is owed a
- * join from now on; caller is the wrapper's return address. */
+/* pthread_create(th, attr) by self for t returned rc: a joinable thread
+ * is owed a join from now on, a failure is remembered; caller is the
+ * wrapper's return address. */
 void rlrt__thread_created(const rlrt_thread *self, const rlrt_thread *t,
-                          const pthread_attr_t *attr, int rc,
+                          const pthread_t *th, const pthread_attr_t *attr,
+                          int rc, const void *caller);
+/* self is about to join pthread: logs it if that is only what a failed
+ * pthread_create left behind. */
+void rlrt__thread_joining(const rlrt_thread *self, unsigned long pthread,
                           const void *caller);
 /* pthread_join or pthread_detach of pthread returned rc. */
 void rlrt__thread_settled(unsigned long pthread, int rc);

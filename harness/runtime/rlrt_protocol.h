@@ -116,6 +116,9 @@
  *       T<n>, created joinable by T<m> at s, was neither joined nor
  *       detached: still running (its work is cut off) or exited (its
  *       result is lost). The thread calling exit() is not listed
+ *   joinfailed T<n> T<m> parent=T<p> rc=<dec> s1=<ips> s2=<ips>
+ *       T<n> joins (at s2) the pthread_t that T<p>'s pthread_create of
+ *       T<m> (at s1) failed to set: it returned rc, unchecked
  *   fork P<n> pid=<dec> T<n> s=<ips>    T<n> forked child P<n> at s
  *   waited P<n>                         wait()/waitpid() reaped it
  *   unwaited P<n> pid=<dec> T<n> state=<running|exited> s=<ips>

@@ -66,7 +66,7 @@ int __wrap_pthread_create(pthread_t *th, const pthread_attr_t *attr,
   rlrt__tsan_enter(__builtin_return_address(0));
   int rc = __real_pthread_create(th, attr, trampoline, t);
   rlrt__tsan_exit();
-  rlrt__thread_created(self, t, attr, rc, __builtin_return_address(0));
+  rlrt__thread_created(self, t, th, attr, rc, __builtin_return_address(0));
   if (rc != 0)
     atomic_store(&t->wait, RLRT_WAIT_EXITED);
   else
@@ -79,6 +79,7 @@ int __wrap_pthread_join(pthread_t th, void **ret) {
   if (!self)
     return __real_pthread_join(th, ret);
   rlrt__jitter(self, RLRT_POINT_JOIN);
+  rlrt__thread_joining(self, (unsigned long)th, __builtin_return_address(0));
   rlrt_thread *target = rlrt__thread_find((unsigned long)th);
   atomic_store(&self->wait_thread, target ? target->idx : -1);
   rlrt__wait_begin(self, RLRT_WAIT_JOIN, NULL, __builtin_return_address(0));

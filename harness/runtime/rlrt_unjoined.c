@@ -1,8 +1,10 @@
 /* rlrt_unjoined.c -- the joins a process owes: which threads were created
  * joinable and whether they were joined or detached since, and, when the
  * process exits, one "unjoined" line for each thread still owed a join,
- * with where it was created. It does not decide that this is a bug (the
- * harness does), and a process ended by _exit() or a signal logs nothing.
+ * with where it was created. Also a join of what a failed pthread_create()
+ * left in its pthread_t ("joinfailed"): the failure went unchecked. It
+ * does not decide that these are bugs (the harness does), and a process
+ * ended by _exit() or a signal logs no "unjoined" line.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -16,13 +18,24 @@ static _Atomic unsigned char joinable[RLRT_MAX_THREADS]; /* created so */
 static _Atomic unsigned char settled[RLRT_MAX_THREADS];  /* joined, detached */
 static int parent[RLRT_MAX_THREADS];                     /* T<n> creator */
 static rlrt_stack created_at[RLRT_MAX_THREADS];
+/* A failed create leaves the program's pthread_t as it was: that value,
+ * and the error (0: the create did not fail). */
+static unsigned long failed_value[RLRT_MAX_THREADS];
+static _Atomic int failed_rc[RLRT_MAX_THREADS];
 
 void rlrt__thread_created(const rlrt_thread *self, const rlrt_thread *t,
-                          const pthread_attr_t *attr, int rc,
-                          const void *caller) {
+                          const pthread_t *th, const pthread_attr_t *attr,
+                          int rc, const void *caller) {
   int detached = PTHREAD_CREATE_JOINABLE;
-  if (rc != 0 || !rlrt__cfg.log_prefix[0])
+  if (!rlrt__cfg.log_prefix[0])
     return;
+  if (rc != 0) {
+    parent[t->idx] = self->idx;
+    rlrt__stack_capture(&created_at[t->idx], caller);
+    failed_value[t->idx] = th ? (unsigned long)*th : 0;
+    atomic_store(&failed_rc[t->idx], rc);
+    return;
+  }
   /* Born settled: once it exits, its pthread_t may name a new thread. */
   if (attr && pthread_attr_getdetachstate(attr, &detached) == 0 &&
       detached == PTHREAD_CREATE_DETACHED) {
@@ -49,6 +62,40 @@ void rlrt__thread_settled(unsigned long pthread, int rc) {
       atomic_store(&settled[i], 1);
       return;
     }
+}
+
+void rlrt__thread_joining(const rlrt_thread *self, unsigned long pthread,
+                          const void *caller) {
+  if (!rlrt__cfg.log_prefix[0])
+    return;
+  int n = atomic_load(&rlrt__nthreads), failed = -1;
+  for (int i = 0; i < n && i < RLRT_MAX_THREADS; i++) {
+    if (atomic_load(&failed_rc[i])) {
+      if (failed < 0 && failed_value[i] == pthread)
+        failed = i;
+    } else if (rlrt__threads[i].start && rlrt__threads[i].pthread == pthread &&
+               !atomic_load(&settled[i])) {
+      return; /* a thread that did start has this value */
+    }
+  }
+  if (failed < 0)
+    return;
+  rlrt_stack st;
+  rlrt__stack_capture(&st, caller);
+  rlrt_line l = {.n = 0};
+  rlrt__put(&l, "joinfailed ");
+  rlrt__put_tid(&l, self->idx);
+  rlrt__put(&l, " ");
+  rlrt__put_tid(&l, failed);
+  rlrt__put(&l, " parent=");
+  rlrt__put_tid(&l, parent[failed]);
+  rlrt__put(&l, " rc=");
+  rlrt__put_dec(&l, (uint64_t)atomic_load(&failed_rc[failed]));
+  rlrt__put(&l, " s1=");
+  rlrt__put_stack(&l, &created_at[failed]);
+  rlrt__put(&l, " s2=");
+  rlrt__put_stack(&l, &st);
+  rlrt__emit(&l);
 }
 
 /* In a forked child the parent's threads are not its own to join (the
