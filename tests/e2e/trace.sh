@@ -76,6 +76,26 @@ mark=$(line_of '>> \[1\] deadlock: ')
 if [[ -n $mark ]] && ((mark > $(line_of ' T1 +lock M2 ') && mark > $(line_of ' T2 +lock M1 '))); then ok
 else bad "the deadlock is marked after the last request"; fi
 
+# A long run keeps the latest 65536 events and says how many it lost: T0's
+# start, then 4 per iteration (lock, its end, acquired, unlock). Seed 3
+# runs without jitter (its mode is off), so nothing else is recorded.
+cat >"$RL_SCRATCH/long.c" <<'EOF'
+#include <pthread.h>
+static pthread_mutex_t m = PTHREAD_MUTEX_INITIALIZER;
+int main(void) {
+  for (int i = 0; i < 30000; i++) {
+    pthread_mutex_lock(&m);
+    pthread_mutex_unlock(&m);
+  }
+  return 0;
+}
+EOF
+rl run "$RL_SCRATCH/long.c" --build asan --seed 3 --runs 1 --trace
+expect_status 0 "long.c is clean"
+expect_out '^Trace of run 1: 65536 events' "the ring keeps the latest 65536 events"
+expect_out '^\(the 54465 oldest events were overwritten' "and says how many it lost"
+if [[ $(tail -n 1 "$out") =~ unlock\ M1\ +long\.c:6 ]]; then ok; else bad "the trace ends with the last unlock"; fi
+
 # libuv: requests are async slices from start to callback; exercise 3
 # closes its loop before theirs ran.
 rl run 3 --build tsan --seed 1 --trace-out "$json"
