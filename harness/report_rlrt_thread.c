@@ -228,15 +228,15 @@ static void rl__owed_loc(rl__owed_log *log, rl_finding *f, int tid, char *role, 
 }
 
 /* The finding for the items of list created where item i was (marking
- * them grouped). */
-static void rl__owed_finding(rl__owed_log *log, rl__owed_list *list, size_t i,
-                             const rl__owed_words *w, rl_findings *out) {
+ * them grouped); returns how many findings were added. */
+static int rl__owed_finding(rl__owed_log *log, rl__owed_list *list, size_t i,
+                            const rl__owed_words *w, rl_findings *out) {
   char ids[128] = "";
   size_t n = 0, running = 0, len = 0;
   rl_finding *f = rl_findings_add(out, w->kind);
   if (!f) {
     log->oom = 1;
-    return;
+    return 0;
   }
   for (size_t j = i; j < list->count; j++) {
     rl__owed *it = &list->items[j];
@@ -269,16 +269,15 @@ static void rl__owed_finding(rl__owed_log *log, rl__owed_list *list, size_t i,
   rl__owed_loc(log, f, list->items[i].by,
                rl__fmt("%s %s, which %s never %s", w->verb, ids, many ? "are" : "is", w->debt),
                list->items[i].ips);
+  return 1;
 }
 
 static int rl__owed_findings(rl__owed_log *log, rl__owed_list *list, const rl__owed_words *w,
                              rl_findings *out) {
   int added = 0;
   for (size_t i = 0; i < list->count && !log->oom; i++)
-    if (!list->items[i].grouped) {
-      rl__owed_finding(log, list, i, w, out);
-      added++;
-    }
+    if (!list->items[i].grouped)
+      added += rl__owed_finding(log, list, i, w, out);
   return added;
 }
 

@@ -1,6 +1,7 @@
 /* report_rlrt_thread.h -- the lifetime lines of one runtime event log
- * (threads never joined, children never waited for: the "unjoined" and
- * "unwaited" lines of runtime/rlrt_protocol.h) into findings. */
+ * (threads never joined, children never waited for, joins of a failed
+ * create: the "unjoined", "unwaited" and "joinfailed" lines of
+ * runtime/rlrt_protocol.h) into findings. */
 #ifndef RL_REPORT_RLRT_THREAD_H
 #define RL_REPORT_RLRT_THREAD_H
 
@@ -20,7 +21,11 @@
  *    process exited, one finding per fork site, object "child process P1"
  *    or "child processes P1, P2", location "forks P1, which is never
  *    waited for". (No kind names this better yet: a child is work started
- *    and never awaited.)
+ *    and never awaited.);
+ *  - sync-misuse, for a join of the pthread_t a failed pthread_create()
+ *    left unset, one per join site and create site, object "thread T2,
+ *    which never started", locations "joins T2, which never started" and
+ *    "creates T2: pthread_create() fails, unchecked".
  * Frames are as in report_rlrt.h. Unknown and malformed lines are skipped.
  * Returns the number of findings appended, or -ENOMEM (findings appended
  * so far stay in out). */

@@ -29,22 +29,28 @@ void rlrt__thread_created(const rlrt_thread *self, const rlrt_thread *t,
   int detached = PTHREAD_CREATE_JOINABLE;
   if (!rlrt__cfg.log_prefix[0])
     return;
-  if (rc != 0) {
-    parent[t->idx] = self->idx;
-    rlrt__stack_capture(&created_at[t->idx], caller);
-    failed_value[t->idx] = th ? (unsigned long)*th : 0;
-    atomic_store(&failed_rc[t->idx], rc);
-    return;
-  }
   /* Born settled: once it exits, its pthread_t may name a new thread. */
-  if (attr && pthread_attr_getdetachstate(attr, &detached) == 0 &&
+  if (rc == 0 && attr && pthread_attr_getdetachstate(attr, &detached) == 0 &&
       detached == PTHREAD_CREATE_DETACHED) {
     atomic_store(&settled[t->idx], 1);
     return;
   }
   parent[t->idx] = self->idx;
   rlrt__stack_capture(&created_at[t->idx], caller);
-  atomic_store(&joinable[t->idx], 1);
+  if (rc == 0) {
+    atomic_store(&joinable[t->idx], 1);
+    return;
+  }
+  failed_value[t->idx] = th ? (unsigned long)*th : 0;
+  atomic_store(&failed_rc[t->idx], rc);
+}
+
+/* Is slot i a thread the program started, not settled, known as pthread?
+ * (Threads it did not create, such as libuv's pool, have no start routine
+ * here: their values are reused unseen.) */
+static int unsettled(int i, unsigned long pthread) {
+  return rlrt__threads[i].start && rlrt__threads[i].pthread == pthread &&
+         !atomic_load(&settled[i]);
 }
 
 void rlrt__thread_settled(unsigned long pthread, int rc) {
@@ -53,12 +59,10 @@ void rlrt__thread_settled(unsigned long pthread, int rc) {
   /* A pthread_t is reused only once its thread is joined or detached, so
    * among the program's threads not settled yet the oldest with this value
    * is the one just settled, even if a new thread has taken the value
-   * since. (Threads the program did not create, such as libuv's pool,
-   * have no start routine here: their values are reused unseen.) */
+   * since. */
   int n = atomic_load(&rlrt__nthreads);
   for (int i = 0; i < n && i < RLRT_MAX_THREADS; i++)
-    if (rlrt__threads[i].start && rlrt__threads[i].pthread == pthread &&
-        !atomic_load(&settled[i])) {
+    if (unsettled(i, pthread)) {
       atomic_store(&settled[i], 1);
       return;
     }
@@ -73,8 +77,7 @@ void rlrt__thread_joining(const rlrt_thread *self, unsigned long pthread,
     if (atomic_load(&failed_rc[i])) {
       if (failed < 0 && failed_value[i] == pthread)
         failed = i;
-    } else if (rlrt__threads[i].start && rlrt__threads[i].pthread == pthread &&
-               !atomic_load(&settled[i])) {
+    } else if (unsettled(i, pthread)) {
       return; /* a thread that did start has this value */
     }
   }
