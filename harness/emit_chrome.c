@@ -51,29 +51,68 @@ static void add_threads(const rl_trace *t, json_t *events, const char *target) {
   free(seen);
 }
 
+/* Slice s as an async pair (b/e) named id, from its first event to its
+ * last (or, if it never ended, to the end of the trace). */
+static void add_async(const rl_trace *t, const rl_trace_slice *s, json_t *events, const char *cat,
+                      const char *name, const char *id) {
+  const rl_trace_event *b = &t->items[s->begin];
+  json_t *j = event(b, "b", cat, name, s->begin_ns);
+  json_object_set_new(j, "id", json_string(id));
+  json_array_append_new(events, j);
+  j = event(s->end >= 0 ? &t->items[s->end] : b, "e", cat, name, s->end_ns);
+  json_object_set_new(j, "id", json_string(id));
+  json_object_set_new(json_object_get(j, "args"), "completed", json_boolean(s->end >= 0));
+  json_array_append_new(events, j);
+}
+
+/* The ends of one track's complete slices still open, innermost last. */
+typedef struct {
+  int pid, thread;
+  uint64_t *ends;
+  size_t n;
+} open_slices;
+
+/* Does [from, to] on e's track nest with the slices open there? If so it
+ * is now one of them. Perfetto drops complete slices that do not nest. */
+static int nests(open_slices **tracks, size_t *ntracks, const rl_trace_event *e, uint64_t from, uint64_t to) {
+  size_t k = 0;
+  while (k < *ntracks && !((*tracks)[k].pid == e->pid && (*tracks)[k].thread == e->thread)) k++;
+  if (k == *ntracks) {
+    *tracks = rl_xrealloc(*tracks, (*ntracks + 1) * sizeof **tracks);
+    (*tracks)[(*ntracks)++] = (open_slices){e->pid, e->thread, NULL, 0};
+  }
+  open_slices *o = &(*tracks)[k];
+  while (o->n && o->ends[o->n - 1] <= from) o->n--;
+  if (o->n && o->ends[o->n - 1] < to) return 0;
+  o->ends = rl_xrealloc(o->ends, (o->n + 1) * sizeof *o->ends);
+  o->ends[o->n++] = to;
+  return 1;
+}
+
 static void add_slices(const rl_trace *t, json_t *events) {
   rl_trace_slice *s;
   size_t n = rl_trace_slices(t, &s);
+  open_slices *tracks = NULL;
+  size_t ntracks = 0;
   for (size_t i = 0; i < n; i++) {
     const rl_trace_event *b = &t->items[s[i].begin];
-    char name[96];
+    char name[96], id[128];
     json_t *j;
     if (s[i].kind == RL_SLICE_REQUEST) {
       snprintf(name, sizeof name, "%s %s", b->name, b->object);
-      j = event(b, "b", "libuv", name, s[i].begin_ns);
-      json_object_set_new(j, "id", json_string(b->object));
-      json_array_append_new(events, j);
-      const rl_trace_event *e = s[i].end >= 0 ? &t->items[s[i].end] : b;
-      j = event(e, "e", "libuv", name, s[i].end_ns);
-      json_object_set_new(j, "id", json_string(b->object));
-      json_object_set_new(json_object_get(j, "args"), "completed", json_boolean(s[i].end >= 0));
-      json_array_append_new(events, j);
+      add_async(t, &s[i], events, "libuv", name, b->object);
       continue;
     }
     static const char *const cats[] = {[RL_SLICE_HOLD] = "lock", [RL_SLICE_WAIT] = "wait",
                                        [RL_SLICE_DELAY] = "jitter"};
     if (s[i].kind == RL_SLICE_HOLD) snprintf(name, sizeof name, "holds %s", b->object);
     else rl_trace_label(b, name, sizeof name);
+    if (!nests(&tracks, &ntracks, b, s[i].begin_ns, s[i].end_ns)) {
+      /* A lock released before one taken after it (hand over hand). */
+      snprintf(id, sizeof id, "T%d %s %zu", b->thread, name, i);
+      add_async(t, &s[i], events, cats[s[i].kind], name, id);
+      continue;
+    }
     j = event(b, "X", cats[s[i].kind], name, s[i].begin_ns);
     json_object_set_new(j, "dur", json_real((s[i].end_ns - s[i].begin_ns) / 1000.0));
     if (s[i].end < 0) json_object_set_new(json_object_get(j, "args"), "ended", json_false());
@@ -81,6 +120,8 @@ static void add_slices(const rl_trace *t, json_t *events) {
       json_object_set_new(json_object_get(j, "args"), "released at", source_of(&t->items[s[i].end].at));
     json_array_append_new(events, j);
   }
+  for (size_t k = 0; k < ntracks; k++) free(tracks[k].ends);
+  free(tracks);
   free(s);
 }
 

@@ -60,9 +60,42 @@ expect_json '[.traceEvents[] | select(.ph == "i" and .cat == "finding" and (.nam
   "the inversion is an instant"
 # Perfetto wants the slices of a track nested: each one ends before the
 # next begins, or contains it (0.001 us: the rounding of ns to us).
-expect_json '[.traceEvents[] | select(.ph == "X")] | group_by([.pid, .tid]) | all(sort_by(.ts) as $s
+nested='[.traceEvents[] | select(.ph == "X")] | group_by([.pid, .tid]) | all(sort_by(.ts) as $s
   | all(range(0; $s | length) as $i | range($i + 1; $s | length) as $j | ($s[$i].ts + $s[$i].dur) as $stop
-        | $s[$j].ts >= $stop - 0.001 or $s[$j].ts + $s[$j].dur <= $stop + 0.001; .))' "slices nest on each track"
+        | $s[$j].ts >= $stop - 0.001 or $s[$j].ts + $s[$j].dur <= $stop + 0.001; .))'
+expect_json "$nested" "slices nest on each track"
+out=$saved
+
+# Hand-over-hand locking: a hold released before the next one taken after
+# it would not nest, so it becomes an async slice; the rest still nest.
+cat >"$RL_SCRATCH/hand.c" <<'EOF'
+#include <pthread.h>
+static pthread_mutex_t a = PTHREAD_MUTEX_INITIALIZER, b = PTHREAD_MUTEX_INITIALIZER,
+                       c = PTHREAD_MUTEX_INITIALIZER;
+static void *walk(void *arg) {
+  pthread_mutex_lock(&a);
+  pthread_mutex_lock(&b);
+  pthread_mutex_unlock(&a);
+  pthread_mutex_lock(&c);
+  pthread_mutex_unlock(&b);
+  pthread_mutex_unlock(&c);
+  return arg;
+}
+int main(void) {
+  pthread_t t;
+  pthread_create(&t, NULL, walk, NULL);
+  pthread_join(t, NULL);
+  return 0;
+}
+EOF
+rl run "$RL_SCRATCH/hand.c" --build asan --seed 3 --runs 1 --trace-out "$json"
+expect_status 0 "hand.c is clean"
+out=$json
+expect_json "$nested" "hand over hand: the complete slices still nest"
+expect_json '[.traceEvents[] | select(.ph == "X" and .cat == "lock") | .name] | sort == ["holds M1", "holds M3"]' \
+  "the holds that nest are complete slices"
+expect_json '[.traceEvents[] | select(.cat == "lock" and (.ph == "b" or .ph == "e")) | [.ph, .name, .tid]] | sort
+  == [["b", "holds M2", 1], ["e", "holds M2", 1]]' "the one that crosses them is an async pair"
 out=$saved
 
 # A deadlocked program is killed: its ring file outlives it, up to the two
