@@ -138,10 +138,11 @@ static int run_builds(const rl_target *t, const rl_check_config *cfg, rl_check_r
       rl_findings_merge(&res->findings, &seen);
       rl_findings_free(&out.findings);
       rl_findings_free(&seen);
-      if (found && cfg->stop_at_first) {
+      if (found && cfg->stop_at_first == RL_STOP_CHECK) {
         rl_build_result_free(&b);
         return 0;
       }
+      if (found && cfg->stop_at_first == RL_STOP_BUILD) break;
     }
     rl_build_result_free(&b);
   }

@@ -14,11 +14,17 @@
 typedef enum { RL_VERDICT_PASS, RL_VERDICT_FAIL, RL_VERDICT_ERROR } rl_verdict;
 const char *rl_verdict_name(rl_verdict v);
 
+/* A failing run ends... nothing (every run is done: grading counts k/N);
+ * its build (the other build still runs, so a learner sees what both
+ * sanitizers say: TSan's race on a free and ASan's use-after-free); or the
+ * whole check (`run`: the first finding is the answer). */
+enum { RL_STOP_NEVER = 0, RL_STOP_BUILD = 1, RL_STOP_CHECK = 2 };
+
 typedef struct {
   int runs;            /* per build */
   uint64_t seed;       /* run i of a build uses seed + i */
   int timeout_ms;      /* per run */
-  int stop_at_first;   /* stop after the first run with a finding */
+  int stop_at_first;   /* RL_STOP_*: how soon a run with a finding ends the check */
   unsigned builds;     /* bit set of 1 << rl_build_kind */
   int progress;        /* a progress line on stderr */
   const rl_sandbox *sandbox; /* runs of untrusted code go in it; NULL: none */
