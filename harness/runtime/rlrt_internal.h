@@ -128,6 +128,10 @@ typedef struct {
 extern rlrt_thread rlrt__threads[RLRT_MAX_THREADS];
 extern _Atomic int rlrt__nthreads;    /* slots ever taken */
 
+/* The calling thread's record once registered, else NULL: for hot paths
+ * that cannot afford a call (rlrt_access.c). */
+extern __thread rlrt_thread *rlrt__self_tls
+    __attribute__((tls_model("initial-exec")));
 /* The calling thread's record, registering it on first use (threads the
  * program did not create through pthread_create, e.g. libuv's pool, get the
  * next index then). NULL when the runtime is off or the table is full. */
@@ -195,7 +199,8 @@ void rlrt__jitter_thread_init(rlrt_thread *t);
 /* A scheduling point: maybe yield or sleep (random), or hold back while a
  * higher-priority thread is runnable (pct). Counts into t's decision hash. */
 void rlrt__jitter(rlrt_thread *t, rlrt_point p);
-/* Cheap check for the hot memory-access hook; see rlrt_access.c. */
+/* The memory-access hook's slow path, once t->access_countdown is down to
+ * 1 (rlrt_access.c counts down inline): maybe sleep, draw the next gap. */
 void rlrt__jitter_access(rlrt_thread *t);
 /* random: should this condvar wait return at once, as POSIX allows (a
  * spurious wakeup)? A few per thread; counted into the decision hash. */

@@ -18,6 +18,7 @@
  * lock-heavy TSan run with a flat 1 in 8). Thread start: 1 in 2. */
 #define SYNC_GAP 8
 #define SYNC_DOUBLE 32
+#define SYNC_MAX 128 /* then no more: ~10 ms of sleep per thread at most */
 #define RANDOM_MAX_SLEEP_US 60
 /* random: at most this many spurious condvar wakeups per thread, each
  * untimed wait with a chance of 1 in 2 until they are used up. */
@@ -33,6 +34,9 @@
 #define ACCESS_GAP 2
 #define ACCESS_DOUBLE 16
 #define ACCESS_MAX_SLEEP_US 30
+/* ...and stops after ACCESS_MAX jitters: about 10 ms of sleep per thread
+ * at most (an access-heavy TSan run paid 1.7x without the cap). */
+#define ACCESS_MAX 128
 
 static uint64_t splitmix(uint64_t *s) {
   uint64_t z = (*s += 0x9E3779B97F4A7C15ULL);
@@ -63,15 +67,15 @@ void rlrt__jitter_thread_init(rlrt_thread *t) {
 /* ---- random -------------------------------------------------------------- */
 
 /* One step of a jitter countdown: 1 when it fires, and then the next gap is
- * drawn from r, with a mean of gap0 << (jitters taken / dbl). */
+ * drawn from r, with a mean of gap0 << (jitters taken / dbl); after max
+ * jitters it never fires again. */
 static int countdown(uint64_t *count, uint64_t *taken, uint64_t r,
-                     unsigned gap0, unsigned dbl) {
+                     unsigned gap0, unsigned dbl, unsigned max) {
   if (--*count)
     return 0;
   unsigned shift = (unsigned)(*taken / dbl);
   uint64_t gap = (uint64_t)gap0 << (shift > 20 ? 20 : shift);
-  *count = 1 + r % (2 * gap);
-  ++*taken;
+  *count = ++*taken >= max ? UINT64_MAX : 1 + r % (2 * gap);
   return 1;
 }
 
@@ -80,7 +84,7 @@ static void random_point(rlrt_thread *t, rlrt_point p) {
   int act = p == RLRT_POINT_START
                 ? (int)(r & 1)
                 : countdown(&t->sync_countdown, &t->sync_jitters, r >> 24,
-                            SYNC_GAP, SYNC_DOUBLE);
+                            SYNC_GAP, SYNC_DOUBLE, SYNC_MAX);
   int sleep = act && ((r >> 16) & 1);
   unsigned us = 1 + (unsigned)((r >> 32) % RANDOM_MAX_SLEEP_US);
   note(t, (uint64_t)p | (uint64_t)act << 8 | (uint64_t)sleep << 9 |
@@ -159,13 +163,9 @@ void rlrt__jitter(rlrt_thread *t, rlrt_point p) {
 /* ---- memory accesses (hot: called for every instrumented access) -------- */
 
 void rlrt__jitter_access(rlrt_thread *t) {
-  if (t->access_countdown > 1) { /* the hot path: no PRNG draw */
-    t->access_countdown--;
-    return;
-  }
   uint64_t r = splitmix(&t->access_rng);
   if (countdown(&t->access_countdown, &t->access_jitters, r, ACCESS_GAP,
-                ACCESS_DOUBLE))
+                ACCESS_DOUBLE, ACCESS_MAX))
     rlrt__sys_sleep_us(1 + (unsigned)((r >> 40) % ACCESS_MAX_SLEEP_US));
 }
 

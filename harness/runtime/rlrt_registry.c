@@ -9,7 +9,7 @@
 rlrt_thread rlrt__threads[RLRT_MAX_THREADS];
 _Atomic int rlrt__nthreads;
 
-static __thread rlrt_thread *self_tls
+__thread rlrt_thread *rlrt__self_tls
     __attribute__((tls_model("initial-exec")));
 
 rlrt_thread *rlrt__thread_new(void) {
@@ -27,12 +27,12 @@ rlrt_thread *rlrt__thread_new(void) {
 }
 
 void rlrt__thread_enter(rlrt_thread *t) {
-  self_tls = t;
+  rlrt__self_tls = t;
   t->pthread = (unsigned long)pthread_self();
 }
 
 rlrt_thread *rlrt__self(void) {
-  rlrt_thread *t = self_tls;
+  rlrt_thread *t = rlrt__self_tls;
   if (t || !rlrt__cfg.on)
     return t;
   t = rlrt__thread_new();
