@@ -21,11 +21,11 @@
  * still schedules, so a replay repeats the perturbation, not the timing):
  *   off     bookkeeping only (lock-order edges, waits, the dump).
  *   random  at sync points a yield or a 1-60 us sleep, about one point in 8
- *           at first, thinning out logarithmically (a thread with 10^6 lock
- *           calls sleeps a few hundred times); one thread start in 2 is
- *           delayed; TSan builds also sleep at memory accesses, densely at
- *           first, then logarithmically: lock-free lost updates go from
- *           0/30 to 27-30/30 runs. Measured here (30 runs): a 2-lock
+ *           at first, thinning out logarithmically, at most 128 per thread;
+ *           one thread start in 2 is delayed; TSan builds also sleep at
+ *           memory accesses, densely at first, then logarithmically, at
+ *           most 128 per thread: lock-free lost updates go from 0/30 to
+ *           30/30 runs. Measured here (30 runs): a 2-lock
  *           inversion that rarely hangs hangs 20/20; 2-lock bugs certain.
  *           Up to 4 untimed condvar waits per thread (1 in 2) return at
  *           once without releasing the mutex, as a spurious wakeup: a wait
