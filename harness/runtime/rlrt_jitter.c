@@ -23,9 +23,12 @@
 /* random: at most this many spurious condvar wakeups per thread, each
  * untimed wait with a chance of 1 in 2 until they are used up. */
 #define SPURIOUS_PER_THREAD 4
-/* pct: depth d (d-1 change points) spread over the first STEPS points. */
+/* pct: depth d (d-1 change points) spread over the first n sync points of
+ * the run; PCT wants n near the run's length, which nobody knows ahead, so
+ * the seed picks it among PCT_STEPS_MIN << 2k (50, 200, 800, 3200). */
 #define PCT_DEPTH 3
-#define PCT_STEPS 2000
+#define PCT_STEPS_MIN 50
+#define PCT_STEPS_SCALES 4
 #define PCT_POLL_US 20
 #define PCT_MAX_WAIT_US 2000    /* per point: never a deadlock of our own */
 #define PCT_BUDGET_US 100000    /* per thread: then pct stops holding it */
@@ -126,8 +129,9 @@ static void pct_point(rlrt_thread *t, rlrt_point p) {
   uint64_t step = atomic_fetch_add(&pct_steps, 1) + 1;
   /* The d-1 change points are a function of the seed alone. */
   uint64_t s = rlrt__cfg.seed ^ 0x5EED5EED5EED5EEDULL;
+  uint64_t steps = (uint64_t)PCT_STEPS_MIN << 2 * (rlrt__cfg.seed % PCT_STEPS_SCALES);
   for (int k = 1; k < PCT_DEPTH; k++)
-    if (1 + splitmix(&s) % PCT_STEPS == step)
+    if (1 + splitmix(&s) % steps == step)
       atomic_store(&t->prio, PCT_DEPTH - k);
   note(t, (uint64_t)p);
   uint64_t waited = 0;
