@@ -24,9 +24,10 @@ static const char *why(rl_finding_kind kind) {
       return "Each of these threads holds a lock the next one is waiting for, so none can ever proceed: the "
              "program stopped making progress and had to be killed.";
     case RL_FINDING_HANG:
-      return "The program stopped making progress without a lock cycle: a thread waits for something nobody "
-             "will do any more, typically a condition-variable signal sent before anyone was waiting (a lost "
-             "wakeup).";
+      return "The program stopped making progress, with no cycle of threads waiting for each other: a thread "
+             "waits for something that will never happen any more (the reason is in the summary above). The "
+             "most common cause is a lost wakeup: a condition-variable signal sent before anyone waited, by "
+             "code that waits without re-checking a predicate.";
     case RL_FINDING_FORGOTTEN_AWAIT:
       return "Work was started but its completion was never waited for: its callback never ran, so anything "
              "read from its result was read before it existed, and the work itself was silently dropped.";
