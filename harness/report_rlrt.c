@@ -762,6 +762,61 @@ static char *rl__hang_reason(rl__log *log, rl_finding *f, const rl__dthread *d,
   return rl__fmt("T%d is blocked in %s", d->tid, d->state);
 }
 
+/* One reason of a hang, shared by every thread it applies to: "T1 waits on
+ * condvar C1, but ... (T2 and T3 too)" rather than the clause three times. */
+typedef struct {
+  char *rest;   /* the reason after its "T<n> " */
+  int tid;      /* the first thread it was found for */
+  char *others; /* ", T2", " and T3"... as collected; NULL if none */
+} rl__reason;
+
+static void rl__reason_add(rl__log *log, rl__reason *list, size_t *n, size_t cap, int tid, const char *why) {
+  char prefix[16];
+  int plen = snprintf(prefix, sizeof prefix, "T%d ", tid);
+  const char *rest = strncmp(why, prefix, (size_t)plen) == 0 ? why + plen : why;
+  for (size_t i = 0; i < *n; i++) {
+    if (strcmp(list[i].rest, rest) != 0)
+      continue;
+    rl__set(log, &list[i].others, rl__fmt("%s%sT%d", list[i].others ? list[i].others : "",
+                                          list[i].others ? ", " : "", tid));
+    return;
+  }
+  if (*n == cap)
+    return; /* more distinct reasons than threads a dump holds: keep the first */
+  list[*n] = (rl__reason){.rest = strdup(rest), .tid = tid};
+  if (!list[*n].rest)
+    log->oom = 1;
+  else
+    (*n)++;
+}
+
+/* The reasons as one text, each freed. */
+static char *rl__reasons_text(rl__log *log, rl__reason *list, size_t n) {
+  char *text = NULL;
+  for (size_t i = 0; i < n; i++) {
+    char *piece = list[i].others ? rl__fmt("T%d %s (%s too)", list[i].tid, list[i].rest, list[i].others)
+                                 : rl__fmt("T%d %s", list[i].tid, list[i].rest);
+    if (piece)
+      rl__append(log, &text, piece);
+    free(piece);
+    free(list[i].rest);
+    free(list[i].others);
+  }
+  return text;
+}
+
+/* Whether f already has this location: the same thread, role and place
+ * (a signaller named once, not once per waiter). */
+static int rl__has_location(const rl_finding *f, const rl_location *loc) {
+  for (size_t i = 0; i < f->nlocations; i++) {
+    const rl_location *o = &f->locations[i];
+    if (o->thread == loc->thread && o->role && loc->role && strcmp(o->role, loc->role) == 0 &&
+        o->stack.count && loc->stack.count && o->stack.frames[0].offset == loc->stack.frames[0].offset)
+      return 1;
+  }
+  return 0;
+}
+
 static void rl__hang(rl__log *log, rl_findings *out, int *added) {
   size_t nblocked = 0;
   for (size_t i = 0; i < log->ndthreads; i++)
@@ -775,8 +830,10 @@ static void rl__hang(rl__log *log, rl_findings *out, int *added) {
   }
   (*added)++;
   /* Root causes first, then the threads that wait on them. */
-  char *roots = NULL, *chain = NULL;
-  for (int pass = 0; pass < 2; pass++)
+  char *text[2] = {NULL, NULL};
+  for (int pass = 0; pass < 2; pass++) {
+    rl__reason reasons[64];
+    size_t nreasons = 0;
     for (size_t i = 0; i < log->ndthreads && !log->oom; i++) {
       const rl__dthread *d = &log->dthreads[i];
       if (!rl__blocked(d))
@@ -785,8 +842,10 @@ static void rl__hang(rl__log *log, rl_findings *out, int *added) {
       int root;
       char *why = rl__hang_reason(log, &scratch, d, &root);
       if (root == (pass == 0) && why) {
-        rl__append(log, root ? &roots : &chain, why);
+        rl__reason_add(log, reasons, &nreasons, sizeof reasons / sizeof *reasons, d->tid, why);
         for (size_t k = 0; k < scratch.nlocations; k++) {
+          if (rl__has_location(f, &scratch.locations[k]))
+            continue;
           rl_location *loc = rl_finding_add_location(f);
           if (!loc) {
             log->oom = 1;
@@ -804,11 +863,13 @@ static void rl__hang(rl__log *log, rl_findings *out, int *added) {
       free(why);
       rl_finding_free(&scratch);
     }
-  if (roots && chain)
-    rl__set(log, &roots, rl__fmt("%s; %s", roots, chain));
-  f->summary = roots ? roots : chain;
-  if (roots)
-    free(chain);
+    text[pass] = rl__reasons_text(log, reasons, nreasons);
+  }
+  if (text[0] && text[1])
+    rl__set(log, &text[0], rl__fmt("%s; %s", text[0], text[1]));
+  f->summary = text[0] ? text[0] : text[1];
+  if (text[0])
+    free(text[1]);
 }
 
 /* ---- misuse -------------------------------------------------------------------- */
