@@ -68,17 +68,34 @@ static void print_detail(FILE *out, const palette *c, const char *detail) {
   }
 }
 
+/* "T1, T3 were created at thumbs.c:105 in main()": threads grouped by the
+ * place that created them. */
+static void print_creations(FILE *out, const palette *c, const rl_finding *f) {
+  for (size_t i = 0; i < f->nthreads; i++) {
+    const rl_frame *at = rl_stack_user_frame(&f->threads[i].created_at);
+    if (!at || f->threads[i].id == 0) continue;
+    int first = 1, count = 0;
+    for (size_t k = 0; k < i && first; k++) {
+      const rl_frame *other = rl_stack_user_frame(&f->threads[k].created_at);
+      first = !(other && f->threads[k].id != 0 && other->line == at->line && strcmp(other->file, at->file) == 0);
+    }
+    if (!first) continue;
+    fputs("  ", out);
+    for (size_t k = i; k < f->nthreads; k++) {
+      const rl_frame *other = rl_stack_user_frame(&f->threads[k].created_at);
+      if (!other || f->threads[k].id == 0 || other->line != at->line || strcmp(other->file, at->file) != 0) continue;
+      fprintf(out, "%s%sT%d%s", count++ ? ", " : "", c->bold, f->threads[k].id, c->reset);
+    }
+    fprintf(out, " %s created at %s%s:%d%s in %s()\n", count > 1 ? "were" : "was", c->cyan,
+            rl_path_basename(at->file), at->line, c->reset, at->function ? at->function : "?");
+  }
+}
+
 static void print_finding(FILE *out, const palette *c, const rl_emit_ctx *ctx, const rl_finding *f, size_t index) {
   fprintf(out, "\n%s%s[%zu] %s%s: %s\n", c->bold, c->red, index, rl_finding_kind_name(f->kind), c->reset,
           f->summary ? f->summary : rl_finding_kind_title(f->kind));
   for (size_t i = 0; i < f->nlocations; i++) quote_location(out, c, &f->locations[i]);
-  for (size_t i = 0; i < f->nthreads; i++) {
-    const rl_frame *at = rl_stack_user_frame(&f->threads[i].created_at);
-    if (f->threads[i].id == 0) continue;
-    if (at)
-      fprintf(out, "  %sT%d%s was created at %s%s:%d%s in %s()\n", c->bold, f->threads[i].id, c->reset, c->cyan,
-              rl_path_basename(at->file), at->line, c->reset, at->function ? at->function : "?");
-  }
+  print_creations(out, c, f);
   if (f->detail && *f->detail) print_detail(out, c, f->detail);
   if (f->explanation) paragraph(out, "  ", "Why: ", f->explanation);
   paragraph(out, "  ", "Fix: ", rl_finding_kind_fix(f->kind));
