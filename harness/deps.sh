@@ -17,12 +17,18 @@ racelab_install_deps() {
     DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
 }
 
-# Configure and build one preset (gcc or clang) quietly; errors are shown.
+# Configure and build one preset (gcc or clang) quietly: the compiler's
+# words are shown only when the build fails.
 racelab_build() {
-  local preset=$1 top
+  local preset=$1 top log
   top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-  (cd "$top" &&
-    { [[ -f build/$preset/build.ninja ]] || cmake --preset "$preset" >/dev/null; } &&
-    cmake --build --preset "$preset" -j "$(nproc)" | grep -v '^\[' || true) >&2
+  log=$top/build/$preset.log
+  mkdir -p "$top/build"
+  if ! (cd "$top" &&
+    { [[ -f build/$preset/build.ninja ]] || cmake --preset "$preset"; } &&
+    cmake --build --preset "$preset" -j "$(nproc)") >"$log" 2>&1; then
+    tail -n 40 "$log" >&2
+    return 1
+  fi
   [[ -x $top/build/$preset/harness/racelab ]]
 }
