@@ -43,6 +43,7 @@ ONLY=""
 OUT="$ROOT/bench/RESULTS.md"
 RL="${RACELAB:-}"
 KEEP_WORK=0
+REPORT_FROM=""
 
 usage() {
   cat <<'EOF'
@@ -52,13 +53,14 @@ Usage: bench/detect.sh [--quick] [options]
   --ex-trials T      trials per exercise and mode (default 5, quick 2): the
                      exercises' bugs are not rare, and four of them hang
   --cap C            runs per trial before giving up (default 50, quick 20)
-  --fp-runs N        runs per build in each false-positive check (default 60, quick 10)
+  --fp-runs N        runs per build in each false-positive check (default 150, quick 10)
   --checks K         default `racelab check N` invocations per exercise (default 5, quick 2)
   --replays R        replays per row and mode (default 5, quick 2)
   --only REGEX       only rows whose name matches (fixtures and exercises)
   --out FILE         write the report here (default bench/RESULTS.md)
   --racelab PATH     use this racelab (default: build HEAD in the scratch folder)
   --keep-work        keep the scratch folder (per-run records)
+  --report-from DIR  only write the report again from a kept scratch folder
 EOF
 }
 
@@ -75,6 +77,7 @@ while [ $# -gt 0 ]; do
     --out) OUT=$2; shift ;;
     --racelab) RL=$2; shift ;;
     --keep-work) KEEP_WORK=1 ;;
+    --report-from) REPORT_FROM=$2; shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "detect.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
   esac
@@ -83,13 +86,26 @@ done
 if [ "$QUICK" = 1 ]; then
   : "${TRIALS:=5}" "${EX_TRIALS:=2}" "${CAP:=20}" "${FP_RUNS:=10}" "${CHECKS:=2}" "${REPLAYS:=2}" "${COST_RUNS:=12}" "${OVER_RUNS:=10}"
 else
-  : "${TRIALS:=30}" "${EX_TRIALS:=5}" "${CAP:=50}" "${FP_RUNS:=60}" "${CHECKS:=5}" "${REPLAYS:=5}" "${COST_RUNS:=30}" "${OVER_RUNS:=30}"
+  : "${TRIALS:=30}" "${EX_TRIALS:=5}" "${CAP:=50}" "${FP_RUNS:=150}" "${CHECKS:=5}" "${REPLAYS:=5}" "${COST_RUNS:=30}" "${OVER_RUNS:=30}"
 fi
 
 for tool in jq awk timeout git; do
   command -v "$tool" >/dev/null || { echo "detect.sh: needs $tool" >&2; exit 2; }
 done
 
+
+T0=$EPOCHREALTIME
+log() { printf '[%5ss] %s\n' "$(awk -v a="$T0" -v b="$EPOCHREALTIME" 'BEGIN{printf "%d", b-a}')" "$*" >&2; }
+ms_since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.1f", (b-a)*1000}'; }
+median() { sort -g | awk '$1 ~ /^[0-9.]+$/ {a[++n]=$1} END{if(n==0){print "-";exit} if(n%2) v=a[(n+1)/2]; else v=(a[n/2]+a[n/2+1])/2; printf "%g\n", v}'; }
+
+if [ -n "$REPORT_FROM" ]; then
+  WORK=$(cd "$REPORT_FROM" && pwd) || exit 2
+  [ -f "$WORK/meta.sh" ] || { echo "detect.sh: no meta.sh in $WORK" >&2; exit 2; }
+  . "$WORK/meta.sh"
+  RUNS="$WORK/runs.tsv" TRI="$WORK/trials.tsv" REP="$WORK/replays.tsv" CHK="$WORK/checks.tsv"
+  FPF="$WORK/fp.tsv" COSTF="$WORK/cost.tsv" OVF="$WORK/over.tsv"
+else
 
 WORK=$(mktemp -d /tmp/racelab-detect.XXXXXX)
 cleanup() { if [ "$KEEP_WORK" = 1 ]; then echo "detect.sh: scratch kept in $WORK" >&2; else rm -rf "$WORK"; fi; }
@@ -125,11 +141,6 @@ RUNS="$WORK/runs.tsv"        # row mode trial n seed det wall_ms kinds
 TRI="$WORK/trials.tsv"       # row mode trial len found
 REP="$WORK/replays.tsv"      # row mode seed ok kinds_orig kinds_replay
 : >"$RUNS"; : >"$TRI"; : >"$REP"; : >"$WORK/errors.tsv"
-T0=$EPOCHREALTIME
-
-log() { printf '[%5ss] %s\n' "$(awk -v a="$T0" -v b="$EPOCHREALTIME" 'BEGIN{printf "%d", b-a}')" "$*" >&2; }
-ms_since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.1f", (b-a)*1000}'; }
-median() { sort -g | awk '$1 ~ /^[0-9.]+$/ {a[++n]=$1} END{if(n==0){print "-";exit} if(n%2) v=a[(n+1)/2]; else v=(a[n/2]+a[n/2+1])/2; printf "%g\n", v}'; }
 
 # ---------------------------------------------------------------- rows
 # name|target (for racelab)|build|run dir|oracle (okbug|stdout|test)|expected|timeout|args
@@ -371,6 +382,11 @@ fi
 
 LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 TOTAL_S=$(awk -v a="$T0" -v b="$EPOCHREALTIME" 'BEGIN{printf "%d", b-a}')
+DATE_UTC=$(date -u '+%Y-%m-%d %H:%M UTC')
+# what --report-from needs to write the report again
+declare -p QUICK TRIALS EX_TRIALS CAP FP_RUNS CHECKS REPLAYS COST_RUNS OVER_RUNS FIX_TIMEOUT EX_TIMEOUT FP_TIMEOUT \
+  SNAP LOAD_START LOAD_END TOTAL_S ROWS ROW_BUILD STOP CC_BIN DATE_UTC >"$WORK/meta.sh"
+fi
 
 # ---------------------------------------------------------------- report
 report() {
@@ -381,7 +397,8 @@ report() {
   echo "Produced by \`bench/detect.sh$([ "$QUICK" = 1 ] && echo " --quick")\`; what the figures mean: bench/README.md."
   echo
   [ "$STOP" = 1 ] && echo "**Stopped early (INT/TERM): the sections below hold only what was measured before the stop.**" && echo
-  echo "- date: $(date -u '+%Y-%m-%d %H:%M UTC'); took ${TOTAL_S} s"
+  echo "- date: $DATE_UTC; took ${TOTAL_S} s"
+  [ -n "$REPORT_FROM" ] && echo "- this report was written again on $(date -u '+%Y-%m-%d %H:%M UTC') with \`--report-from\` from the per-run records of that run (nothing re-measured)"
   echo "- machine: $(nproc) CPUs ($cpu), $(uname -sr); load average at start $LOAD_START, at end $LOAD_END (the machine is shared)"
   echo "- compilers: cc = $(readlink -f "$(command -v "$CC_BIN")") ($("$CC_BIN" --version | head -1)); clang: $(clang --version 2>/dev/null | head -1 || echo none)"
   echo "- racelab: commit $SNAP, built from a snapshot of that commit together with its runtime, exercises and solutions (the fixtures from the working tree)"
@@ -389,17 +406,17 @@ report() {
   echo
   echo "## Detection"
   echo
-  echo "p = runs that detected / runs; med = median runs to the first detection over the trials (\">$CAP\": more than half the trials hit the cap of $CAP runs); ms = median wall ms per run (a hung run counts at its timeout); x = racelab ms / plain ms; replay = replays of found seeds with \`racelab run --seed S --build B\` that showed the same kind of finding."
+  echo "p = runs that detected / runs; med = median runs to the first detection over the trials (\">$CAP\": more than half the trials hit the cap of $CAP runs); ms = median wall ms per run (a hung run counts at its timeout); x = racelab ms / plain ms; p ratio = the better racelab p / plain p (when plain found nothing: a lower bound, as if it had found once); replay = found seeds re-run with \`racelab run TARGET --seed S --runs 1 --build B\`: how many showed the same kind of finding / any finding / how many were tried."
   echo
-  echo "| row | build | plain p | plain med | random p | random med | pct p | pct med | plain ms | random ms (x) | pct ms (x) | speed-up (plain med / best racelab med) | replay | racelab finds |"
-  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+  echo "| row | build | plain p | plain med | random p | random med | pct p | pct med | plain ms | random ms (x) | pct ms (x) | speed-up (plain med / best racelab med) | p ratio (best racelab p / plain p) | replay (same kind / any finding / tried) | racelab finds |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
   for r in "${ROWS[@]}"; do
     local name=${r%%|*}
     [ -n "${ROW_BUILD[$name]:-}" ] || continue
     awk -F'\t' -v r="$name" -v cap="$CAP" -v b="${ROW_BUILD[$name]}" '
       FILENAME ~ /runs\.tsv$/ && $1==r { n[$2]++; d[$2]+=$6; w[$2, n[$2]]=$7; if ($6==1 && $2!="plain") { split($8,kk,","); for (i in kk) kinds[kk[i]]=1 } }
       FILENAME ~ /trials\.tsv$/ && $1==r { t[$2]++; len[$2, t[$2]]=$4 }
-      FILENAME ~ /replays\.tsv$/ && $1==r { rn++; rok+=$4 }
+      FILENAME ~ /replays\.tsv$/ && $1==r { rn++; rok+=$4; rany+=($6!="none") }
       FILENAME ~ /errors\.tsv$/ && $1==r { err[$2]=1 }
       function med(arr, m, cnt,   i, j, x, v) {
         for (i=1;i<=cnt;i++) v[i]=arr[m,i]
@@ -417,15 +434,17 @@ report() {
         if (mp=="" || best=="") su="-"
         else if (best>cap && mp>cap) su="neither found"
         else if (best>cap) su="racelab worse"
-        else if (mp>cap) su=sprintf(">%.0fx", cap/best)
+        else if (mp>cap) su=sprintf(">%.1fx", cap/best)
         else su=sprintf("%.1fx", mp/best)
+        bp=-1; if (n["random"]) bp=d["random"]/n["random"]; if (n["pct"] && d["pct"]/n["pct"]>bp) bp=d["pct"]/n["pct"]
+        if (bp<0 || !n["plain"]) pr="-"; else if (bp==0) pr="0"; else if (d["plain"]==0) pr=sprintf(">%.0fx", bp*n["plain"]); else pr=sprintf("%.1fx", bp/(d["plain"]/n["plain"]))
         ks=""; for (kn in kinds) ks = ks (ks==""?"":", ") kn
-        printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", r, b,
+        printf "| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |\n", r, b,
           pp("plain"), mm("plain"), pp("random"), mm("random"), pp("pct"), mm("pct"),
           pm=="" ? "-" : sprintf("%.0f", pm),
           rm=="" ? "-" : sprintf("%.0f (%s)", rm, pm>0 ? sprintf("%.2f", rm/pm) : "-"),
           qm=="" ? "-" : sprintf("%.0f (%s)", qm, pm>0 ? sprintf("%.2f", qm/pm) : "-"),
-          su, rn ? sprintf("%d/%d", rok, rn) : "-", ks=="" ? "-" : ks
+          su, pr, rn ? sprintf("%d / %d / %d", rok, rany, rn) : "-", ks=="" ? "-" : ks
       }' "$RUNS" "$TRI" "$REP" "$WORK/errors.tsv"
   done
   echo
@@ -477,6 +496,44 @@ report() {
     awk -F'\t' '{printf "| %s | %.1f | %.1f | %.2fx | %.1f | %.2fx |\n", $1, $2, $3, $3/$2, $4, $4/$2}' "$OVF"
     echo
   fi
+  summary
+}
+
+# The issue's targets, computed from the same records (no judgement added).
+summary() {
+  echo "## Issue 3 targets, from the figures above"
+  echo
+  if [ -s "$CHK" ]; then
+    awk -F'\t' '{n++; if ($3==1) f++; else miss[$1]++} END{
+      printf "- default \`racelab check N\` finds the bug in >= 99%% of invocations: %d/%d invocations found it (%.1f%%)", f, n, n ? 100*f/n : 0
+      m=""; for (r in miss) m = m (m==""?"":", ") substr(r,4) " " miss[r]
+      print (m=="" ? "" : "; missed: " m) }' "$CHK"
+  fi
+  # rare = plain found the bug in at most 10% of its runs
+  awk -F'\t' -v cap="$CAP" '
+    FILENAME ~ /runs\.tsv$/ { n[$1,$2]++; d[$1,$2]+=$6; rows[$1]=1 }
+    FILENAME ~ /trials\.tsv$/ { t[$1,$2]++; len[$1,$2,t[$1,$2]]=$4 }
+    function med(r, m,   c, i, j, x, v) { c=t[r,m]; if (!c) return -1
+      for (i=1;i<=c;i++) v[i]=len[r,m,i]
+      for (i=2;i<=c;i++) { x=v[i]; for (j=i-1;j>=1 && v[j]>x;j--) v[j+1]=v[j]; v[j+1]=x }
+      return (c%2) ? v[(c+1)/2] : (v[c/2]+v[c/2+1])/2 }
+    END { met=0; tot=0; s=""
+      for (r in rows) { if (!n[r,"plain"] || d[r,"plain"]/n[r,"plain"] > 0.10) continue
+        tot++; mp=med(r,"plain"); b=med(r,"random"); q=med(r,"pct"); if (b<0 || (q>=0 && q<b)) b=q
+        ok = (b>=0 && b<=cap && ((mp<=cap && mp>=10*b) || (mp>cap && 10*b<=cap)))
+        met+=ok
+        s = s sprintf("%s%s: plain med %s, best racelab med %s (%s)", s==""?"":"; ", substr(r,4), mp>cap?">" cap:mp, b>cap||b<0?">" cap:b, ok?"met":"not met") }
+      printf "- rare bugs (plain p <= 10%%), median runs to detection at least 10x fewer: met in %d of %d rows: %s\n", met, tot, s }' "$RUNS" "$TRI"
+  if [ -s "$OVF" ]; then
+    awk -F'\t' '{r=$4/$2; if (r>mx) {mx=r; w=$1}} END{printf "- runtime overhead <= 1.3x (off + event log, as racelab runs it): worst %.2fx (%s)\n", mx, w}' "$OVF"
+  fi
+  if [ -s "$COSTF" ]; then
+    awk -F'\t' '{s = s sprintf("%s%s %.2fx", s==""?"":"; ", $1, ($4>0 ? $2/$4 : 0))} END{printf "- repeated runs >= 4x cheaper than fresh TSan processes (fresh stock / racelab per run): %s\n", s}' "$COSTF"
+  fi
+  if [ -s "$FPF" ]; then
+    awk -F'\t' '{r+=$2; f+=$3; n++} END{printf "- zero false positives: %d findings in %d runs over %d targets (%d runs each; the issue asks for 1000)\n", f, r, n, n ? r/n : 0}' "$FPF"
+  fi
+  echo
 }
 report | tee "$WORK/report.md"
 if [ -n "$OUT" ]; then cp "$WORK/report.md" "$OUT" && log "written $OUT"; fi
