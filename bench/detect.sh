@@ -505,7 +505,7 @@ summary() {
   echo
   if [ -s "$CHK" ]; then
     awk -F'\t' '{n++; if ($3==1) f++; else miss[$1]++} END{
-      printf "- default \`racelab check N\` finds the bug in >= 99%% of invocations: %d/%d invocations found it (%.1f%%)", f, n, n ? 100*f/n : 0
+      printf "- default `racelab check N` finds the bug in >= 99%% of invocations: %d/%d invocations found it (%.1f%%)", f, n, n ? 100*f/n : 0
       m=""; for (r in miss) m = m (m==""?"":", ") substr(r,4) " " miss[r]
       print (m=="" ? "" : "; missed: " m) }' "$CHK"
   fi
