@@ -5,11 +5,14 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "report_asan.h"
 #include "report_rlrt.h"
@@ -20,6 +23,8 @@
 #include "util.h"
 
 #define OUTPUT_CAP (256 * 1024)
+/* The most of one log file that is read: more is no report of ours. */
+#define LOG_MAX (16 * 1024 * 1024)
 /* After the dump signal the runtime writes its state in a few ms. */
 #define DUMP_GRACE_MS 300
 
@@ -31,16 +36,40 @@ const char *rl_run_mode(uint64_t seed) { return modes[seed % RL_MODE_COUNT]; }
  * racelab symbolizes once after all runs (research/perf.md: 80-90% of a
  * short TSan run is symbolizing); exitcode 66 tells a report from the
  * program's own failure; leaks are not concurrency bugs, and gcc's LSan
- * crashes on programs whose threads outlive main. */
+ * crashes on programs whose threads outlive main. Options the program sets
+ * for itself (__tsan_default_options) yield to these: report_bugs=1 is
+ * named so that "report_bugs=0" there cannot hide a race. */
 static char *sanitizer_options(rl_build_kind build, const char *scratch) {
   if (build == RL_BUILD_TSAN)
-    return rl_xasprintf("TSAN_OPTIONS=symbolize=0:log_path=%s/san:exitcode=66:halt_on_error=0:"
+    return rl_xasprintf("TSAN_OPTIONS=report_bugs=1:symbolize=0:log_path=%s/san:exitcode=66:halt_on_error=0:"
                         "detect_deadlocks=1:second_deadlock_stack=1:history_size=4:"
                         "report_thread_leaks=1:report_signal_unsafe=1:io_sync=1",
                         scratch);
   return rl_xasprintf("ASAN_OPTIONS=symbolize=0:log_path=%s/san:exitcode=66:detect_leaks=0:"
                       "handle_abort=1:allow_user_segv_handler=0",
                       scratch);
+}
+
+/* A log the program under test could tamper with: only a regular file is
+ * read, never through a link (to /etc/shadow, /dev/zero) and never a FIFO
+ * (its open would wait for ever), and at most LOG_MAX bytes of it. */
+static char *read_log(const char *path, size_t *len) {
+  int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return NULL;
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    return NULL;
+  }
+  size_t cap = st.st_size < LOG_MAX ? (size_t)st.st_size : LOG_MAX, n = 0;
+  char *text = rl_xmalloc(cap + 1);
+  ssize_t r;
+  while (n < cap && ((r = read(fd, text + n, cap - n)) > 0 || (r < 0 && errno == EINTR)))
+    if (r > 0) n += (size_t)r;
+  close(fd);
+  text[n] = '\0';
+  *len = n;
+  return text;
 }
 
 /* Every file in dir whose name starts with prefix, parsed by parse. */
@@ -55,7 +84,7 @@ static void parse_logs(const char *dir, const char *prefix, int (*parse)(const c
     if (strncmp(e->d_name, prefix, n) != 0) continue;
     char *path = rl_path_join(dir, e->d_name);
     size_t len;
-    char *text = rl_read_file(path, &len);
+    char *text = read_log(path, &len);
     if (text) {
       parse(text, len, out);
       if (runtime_failed && !runtime_error[0]) runtime_failed(text, len, runtime_error, errcap);
@@ -124,6 +153,20 @@ static void judge_ending(const rl_run_config *cfg, const rl_run_result *res, con
                rl_xstrdup(runtime_error));
     return;
   }
+  /* A fork bomb spins at the process limit until the deadline: say so. */
+  char pids[64] = "";
+  if (res->pids_limited && cfg->sandbox)
+    snprintf(pids, sizeof pids, "; it reached its process limit (%d)", cfg->sandbox->pids_max);
+  /* The memory cgroup's OOM kill is a bare SIGKILL, and a run at its limit
+   * may stall in the kernel's reclaim past its deadline before the kill:
+   * the cgroup's counts tell either from a crash or a hang. */
+  if (cfg->sandbox && (res->memory_limited || (res->timed_out && res->memory_full))) {
+    add_simple(f, RL_FINDING_CRASH,
+               rl_xasprintf("the program reached its memory limit (%lld MiB) and was stopped%s",
+                            cfg->sandbox->memory_bytes >> 20, pids),
+               NULL);
+    return;
+  }
   if (res->timed_out) {
     if (run_has(f, RL_FINDING_DEADLOCK) || run_has(f, RL_FINDING_HANG)) return;
     /* No dump explained it. A program that burned little CPU while it was
@@ -132,17 +175,18 @@ static void judge_ending(const rl_run_config *cfg, const rl_run_result *res, con
     if (res->cpu_ms * 4 < res->wall_ms)
       add_simple(f, RL_FINDING_HANG,
                  rl_xasprintf("the program stopped making progress: blocked for %d s, using almost no CPU "
-                              "(%ld ms), until it was stopped",
-                              cfg->timeout_ms / 1000, res->cpu_ms),
+                              "(%ld ms), until it was stopped%s",
+                              cfg->timeout_ms / 1000, res->cpu_ms, pids),
                  NULL);
     else
       add_simple(f, RL_FINDING_TIMEOUT,
-                 rl_xasprintf("the program kept running (%ld ms of CPU) and did not finish within %d s", res->cpu_ms,
-                              cfg->timeout_ms / 1000),
+                 rl_xasprintf("the program kept running (%ld ms of CPU) and did not finish within %d s%s", res->cpu_ms,
+                              cfg->timeout_ms / 1000, pids),
                  NULL);
     return;
   }
-  if (res->output_limited && res->out_total > 64 * OUTPUT_CAP) {
+  /* Either stream: a flood on stderr is stopped the same way. */
+  if (res->output_limited && res->out_total + res->err_total > 64 * OUTPUT_CAP) {
     add_simple(f, RL_FINDING_WRONG_OUTPUT,
                rl_xasprintf("the program flooded its output (%zu bytes) and was stopped", res->out_total + res->err_total),
                NULL);
@@ -154,8 +198,20 @@ static void judge_ending(const rl_run_config *cfg, const rl_run_result *res, con
                  rl_xasprintf("the program was killed by signal %d (%s)", res->signal, strsignal(res->signal)), NULL);
     return;
   }
-  /* An ASan report ends the program: its output is cut short, not wrong. */
-  if (sanitizer_reported && cfg->build == RL_BUILD_ASAN) return;
+  /* 66 is the sanitizers' status for a bug found (sanitizer_options). With
+   * no report to read, the program hid it: a link planted where the log
+   * goes, the log removed. A failure all the same, and said so. */
+  if (res->exited && res->exit_code == 66 && !f->count) {
+    add_simple(f, RL_FINDING_CRASH,
+               rl_xasprintf("the program ended with status 66, %s's for a bug found, but left no report to read: "
+                            "it hid or removed the report",
+                            cfg->build == RL_BUILD_TSAN ? "ThreadSanitizer" : "AddressSanitizer"),
+               NULL);
+    return;
+  }
+  /* An ASan report ends the program, and so does a crash TSan reported:
+   * the output is cut short, not wrong. */
+  if (sanitizer_reported && (cfg->build == RL_BUILD_ASAN || run_has(f, RL_FINDING_CRASH))) return;
   if (t->uses_cmocka) {
     if (res->exit_code != 0 && !sanitizer_reported)
       add_simple(f, RL_FINDING_WRONG_OUTPUT, rl_xstrdup("the exercise's test failed"), cmocka_failures(res->out));
