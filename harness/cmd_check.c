@@ -1,5 +1,6 @@
 /* cmd_check.c -- `racelab run` and `racelab check`: resolve the target,
  * run the pipeline, explain, print, and remember an exercise's state. */
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -10,16 +11,30 @@
 #include "exercise.h"
 #include "explain.h"
 #include "progress.h"
+#include "util.h"
 
 #define DEFAULT_RUNS 10
 #define DEFAULT_TIMEOUT_S 10
+
+/* Writes path with emit; says why on failure and returns -1. */
+static int write_report(const char *path, int (*emit)(const rl_emit_ctx *, FILE *), const rl_emit_ctx *ctx) {
+  FILE *f = fopen(path, "w");
+  int rc = f ? emit(ctx, f) : -1;
+  if (f && fclose(f) != 0) rc = -1;
+  if (rc != 0) fprintf(stderr, "racelab: cannot write %s: %s\n", path, strerror(errno));
+  return rc;
+}
 
 static int diagnose(const rl_options *opts, int stop_at_first) {
   char err[512];
   rl_lab lab;
   if (rl_lab_load(rl_lab_root(), &lab, err, sizeof err) != 0) {
-    fprintf(stderr, "racelab: the course is invalid: %s\n", err);
-    return RL_EXIT_USAGE;
+    /* A program of the user's own needs no course: check it regardless. */
+    if (!rl_target_is_path(opts->target)) {
+      fprintf(stderr, "racelab: the course is invalid: %s\n", err);
+      return RL_EXIT_USAGE;
+    }
+    lab = (rl_lab){.root = rl_xstrdup(rl_lab_root())};
   }
   rl_target target;
   if (rl_target_resolve(&lab, opts->target, opts->against, opts->expect_stdout, &target, err, sizeof err) != 0) {
@@ -34,6 +49,7 @@ static int diagnose(const rl_options *opts, int stop_at_first) {
       .stop_at_first = stop_at_first,
       .builds = opts->builds ? (unsigned)opts->builds : ~0u,
       .progress = opts->format == RL_FORMAT_HUMAN && isatty(STDERR_FILENO),
+      .trace = opts->trace || opts->trace_out || opts->html,
   };
   rl_check_result result;
   rl_verdict verdict = rl_check(&target, &cfg, &result);
@@ -46,6 +62,10 @@ static int diagnose(const rl_options *opts, int stop_at_first) {
   } else {
     rl_emit_human(&ctx, stdout);
   }
+  /* The trace follows the report; with --format json, stdout is the JSON. */
+  if (opts->trace) rl_emit_trace(&ctx, opts->format == RL_FORMAT_JSON ? stderr : stdout);
+  if (opts->trace_out && write_report(opts->trace_out, rl_emit_chrome, &ctx) != 0) code = RL_EXIT_INTERNAL;
+  if (opts->html && write_report(opts->html, rl_emit_html, &ctx) != 0) code = RL_EXIT_INTERNAL;
   if (verdict == RL_VERDICT_ERROR) fprintf(stderr, "racelab: %s\n", result.error);
   /* Only a check of the learner's own copy moves them through the course. */
   if (target.exercise && !opts->against && strcmp(opts->command, "check") == 0 && verdict != RL_VERDICT_ERROR)
@@ -57,6 +77,6 @@ static int diagnose(const rl_options *opts, int stop_at_first) {
   return code;
 }
 
-int rl_cmd_run(const rl_options *opts) { return diagnose(opts, 1); }
+int rl_cmd_run(const rl_options *opts) { return diagnose(opts, RL_STOP_CHECK); }
 
-int rl_cmd_check(const rl_options *opts) { return diagnose(opts, !opts->keep_going); }
+int rl_cmd_check(const rl_options *opts) { return diagnose(opts, opts->keep_going ? RL_STOP_NEVER : RL_STOP_BUILD); }

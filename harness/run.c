@@ -14,8 +14,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "lost_update.h"
 #include "report_asan.h"
 #include "report_rlrt.h"
+#include "report_rlrt_thread.h"
 #include "report_rlrt_uv.h"
 #include "report_tsan.h"
 #include "runtime/rlrt_protocol.h"
@@ -243,6 +245,7 @@ int rl_run_once(const rl_run_config *cfg, rl_run_outcome *out, char *err, size_t
       rl_xasprintf(RLRT_ENV_SEED "=%" PRIu64, cfg->seed),
       rl_xasprintf(RLRT_ENV_MODE "=%s", rl_run_mode(cfg->seed)),
       rl_xasprintf(RLRT_ENV_LOG "=%s/rlrt", cfg->scratch),
+      cfg->trace ? rl_xstrdup(RLRT_ENV_TRACE "=1") : NULL,
       NULL,
   };
   size_t nargs = 0;
@@ -284,7 +287,10 @@ int rl_run_once(const rl_run_config *cfg, rl_run_outcome *out, char *err, size_t
                  rl_report_asan_runtime_error);
     parse_logs(cfg->scratch, "rlrt.", rl_report_rlrt_parse, &out->findings, runtime_error, 0, NULL);
     parse_logs(cfg->scratch, "rlrt.", rl_report_rlrt_uv_parse, &out->findings, runtime_error, 0, NULL);
+    parse_logs(cfg->scratch, "rlrt.", rl_report_rlrt_thread_parse, &out->findings, runtime_error, 0, NULL);
     judge_ending(cfg, &res, runtime_error, &out->findings);
+    rl_lost_update_explain(t, &out->findings);
+    if (cfg->trace) rl_trace_read_dir(cfg->scratch, "rlrt", &out->trace);
     out->wall_ms = res.wall_ms;
     out->timed_out = res.timed_out;
     rl_run_result_free(&res);
