@@ -71,6 +71,7 @@ EOF
 cc -O1 -o "$W/listener" "$W/listener.c" || { echo "cannot build the listener"; exit 1; }
 "$W/listener" "$W/port" "$W/accepts" &
 listener=$!
+trap 'kill "$listener" 2>/dev/null' EXIT   # whatever happens below
 for _ in $(seq 100); do [[ -s $W/port ]] && break; sleep 0.05; done
 port=$(cat "$W/port")
 # It works: one connection from here is counted, then forgotten.
