@@ -87,9 +87,9 @@ echo "$canary (victim's notes)" >"$S/victim/01-hit-counter/notes.txt"
 echo "machine grader login $canary" >"$W/home/.netrc"   # racelab runs with HOME=$W/home
 chmod 600 "$W/home/.netrc"
 marker=$W/daemon-marker
-rm -f /tmp/racelab-adversarial-daemon
+tmp_marker=/tmp/racelab-adversarial-daemon-$canary   # in the host's /tmp, unique
 sed -i -e "s|@PORT@|$port|g" -e "s|@HOME@|$W/home|g" -e "s|@VICTIM@|$S/victim/01-hit-counter|g" \
-  -e "s|@MARKER@|$marker|g" "$S"/*/01-hit-counter/hits.c
+  -e "s|@MARKER@|$marker|g" -e "s|@TMP_MARKER@|$tmp_marker|g" "$S"/*/01-hit-counter/hits.c
 mapfile -t students < <(cd "$S" && ls)
 
 # Our leftovers: live processes running a binary of our cache, and
@@ -158,9 +158,12 @@ for s in forkbomb setsid-bomb; do
     and ([.findings[] | select(.summary | test(\"process limit\") | not)] | length) == 0" \
     "a fork bomb is stopped at the process limit and the deadline"
 done
-expect memhog ".status == \"fail\" and $kinds == [\"crash\"] and (.findings[0].summary | test(\"memory limit\"))
-  and .findings[0].count == 4" \
-  "a memory hog is stopped by the memory limit in every run of both builds, and said so"
+# Never a bare "killed by signal 9". A run starved of CPU by a loaded
+# machine may not reach the limit before its deadline (then: hang).
+expect memhog ".status == \"fail\" and ($kinds - [\"crash\", \"hang\", \"timeout\"]) == []
+  and ([.findings[] | select(.summary | test(\"memory limit\")) | .count] | add) >= 2
+  and ($summaries | test(\"signal\") | not)" \
+  "a memory hog is stopped by the memory limit, and said so"
 for s in flood-out flood-err; do
   expect "$s" ".status == \"fail\" and $kinds == [\"wrong-output\"] and ($summaries | test(\"flooded\"))" \
     "2 GB of output is a flood, stopped"
@@ -212,6 +215,6 @@ done < <(comm -13 "$W/cgroups.before" "$W/cgroups.after")
 if [[ -s $W/graders ]]; then ok; else bad "no grading process was seen: the cgroup check proves nothing"; fi
 if ((leaked == 0)); then ok; else bad "per-run cgroups outlived the batch"; fi
 sleep 3   # the daemon writes its marker 2 s after it starts
-if [[ ! -e $marker && ! -e /tmp/racelab-adversarial-daemon ]]; then ok; else bad "the daemon outlived its run and wrote its marker"; fi
+if [[ ! -e $marker && ! -e $tmp_marker ]]; then ok; else bad "the daemon outlived its run and wrote its marker"; fi
 if ours_alive; then bad "processes of the batch are still running 3 s later"; else ok; fi
 finish
