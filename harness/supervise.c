@@ -377,7 +377,8 @@ static void rl__watch_run(rl__watch *w, const rl_run_spec *spec,
         now >= w->deadline) {
       res->timed_out = 1;
       if (spec->dump_signal > 0) {
-        kill(w->pid, spec->dump_signal);
+        /* The whole group: a forked child that hangs dumps its state too. */
+        kill(-w->pid, spec->dump_signal);
         w->kill_at = now + (spec->dump_grace_ms > 0 ? spec->dump_grace_ms : 0);
       } else {
         w->kill_at = now;

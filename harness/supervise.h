@@ -53,7 +53,7 @@ typedef struct {
   int cpu_limit_s;           /* RLIMIT_CPU soft limit (SIGXCPU), hard = +1 s; 0 = none */
   size_t output_cap;         /* bytes of stdout and of stderr kept, each (at most
                                 RL_SUPERVISE_MAX_CAP); the rest is drained and counted */
-  int dump_signal;           /* sent to the main pid on timeout before the kill, 0 = none */
+  int dump_signal;           /* sent to the process group on timeout before the kill, 0 = none */
   int dump_grace_ms;         /* how long to wait after dump_signal before SIGKILL */
   const rl_sandbox *sandbox; /* NULL: no sandbox beyond process group + limits */
 } rl_run_spec;
