@@ -44,6 +44,7 @@ OUT="$ROOT/bench/RESULTS.md"
 RL="${RACELAB:-}"
 KEEP_WORK=0
 REPORT_FROM=""
+NOTES=()
 
 usage() {
   cat <<'EOF'
@@ -61,6 +62,7 @@ Usage: bench/detect.sh [--quick] [options]
   --racelab PATH     use this racelab (default: build HEAD in the scratch folder)
   --keep-work        keep the scratch folder (per-run records)
   --report-from DIR  only write the report again from a kept scratch folder
+  --note TEXT        a line for the report header (repeatable), e.g. what was checked after the run
 EOF
 }
 
@@ -78,6 +80,7 @@ while [ $# -gt 0 ]; do
     --racelab) RL=$2; shift ;;
     --keep-work) KEEP_WORK=1 ;;
     --report-from) REPORT_FROM=$2; shift ;;
+    --note) NOTES+=("$2"); shift ;;
     -h|--help) usage; exit 0 ;;
     *) echo "detect.sh: unknown option $1" >&2; usage >&2; exit 2 ;;
   esac
@@ -137,6 +140,7 @@ CC_BIN="${RACELAB_CC:-${CC:-cc}}"
 export RACELAB_LAB="$LAB" RACELAB_STATE="$WORK/state" RACELAB_CACHE="$WORK/cache"
 unset TSAN_OPTIONS ASAN_OPTIONS
 
+FP_TIMEOUT_DESC="racelab's default: the exercise's timeout, else 10 s"
 RUNS="$WORK/runs.tsv"        # row mode trial n seed det wall_ms kinds
 TRI="$WORK/trials.tsv"       # row mode trial len found
 REP="$WORK/replays.tsv"      # row mode seed ok kinds_orig kinds_replay
@@ -368,7 +372,7 @@ if [ "$FP_RUNS" -gt 0 ]; then
     [ -d "$LAB/exercises/$slug" ] || continue
     [ -n "$ONLY" ] && ! [[ "ex:$slug" =~ $ONLY ]] && continue
     log "false positives: solutions/$slug ($FP_RUNS runs per build)"
-    fp_check "solutions/$slug" "${slug%%-*}" --against "$LAB/solutions/$slug" --timeout "$FP_TIMEOUT"
+    fp_check "solutions/$slug" "${slug%%-*}" --against "$LAB/solutions/$slug"
   done
   for c in "$LAB"/bench/fixtures/clean_*.c; do
     [ "$STOP" = 1 ] && break
@@ -376,7 +380,7 @@ if [ "$FP_RUNS" -gt 0 ]; then
     n=$(basename "$c" .c)
     [ -n "$ONLY" ] && ! [[ "fx:${n#clean_}" =~ $ONLY ]] && continue
     log "false positives: fixtures/$n.c ($FP_RUNS runs per build)"
-    fp_check "fixtures/$n.c" "$c" --timeout "$FP_TIMEOUT"
+    fp_check "fixtures/$n.c" "$c"
   done
 fi
 
@@ -385,7 +389,7 @@ TOTAL_S=$(awk -v a="$T0" -v b="$EPOCHREALTIME" 'BEGIN{printf "%d", b-a}')
 DATE_UTC=$(date -u '+%Y-%m-%d %H:%M UTC')
 # what --report-from needs to write the report again
 declare -p QUICK TRIALS EX_TRIALS CAP FP_RUNS CHECKS REPLAYS COST_RUNS OVER_RUNS FIX_TIMEOUT EX_TIMEOUT FP_TIMEOUT \
-  SNAP LOAD_START LOAD_END TOTAL_S ROWS ROW_BUILD STOP CC_BIN DATE_UTC >"$WORK/meta.sh"
+  SNAP LOAD_START LOAD_END TOTAL_S ROWS ROW_BUILD STOP CC_BIN DATE_UTC FP_TIMEOUT_DESC >"$WORK/meta.sh"
 fi
 
 # ---------------------------------------------------------------- report
@@ -398,11 +402,12 @@ report() {
   echo
   [ "$STOP" = 1 ] && echo "**Stopped early (INT/TERM): the sections below hold only what was measured before the stop.**" && echo
   echo "- date: $DATE_UTC; took ${TOTAL_S} s"
+  for note in "${NOTES[@]}"; do echo "- note: $note"; done
   [ -n "$REPORT_FROM" ] && echo "- this report was written again on $(date -u '+%Y-%m-%d %H:%M UTC') with \`--report-from\` from the per-run records of that run (nothing re-measured)"
   echo "- machine: $(nproc) CPUs ($cpu), $(uname -sr); load average at start $LOAD_START, at end $LOAD_END (the machine is shared)"
   echo "- compilers: cc = $(readlink -f "$(command -v "$CC_BIN")") ($("$CC_BIN" --version | head -1)); clang: $(clang --version 2>/dev/null | head -1 || echo none)"
   echo "- racelab: commit $SNAP, built from a snapshot of that commit together with its runtime, exercises and solutions (the fixtures from the working tree)"
-  echo "- trials: T=$TRIALS per fixture and mode, $EX_TRIALS per exercise and mode; a trial stops at the first detection or after CAP=$CAP runs; per-run timeout ${FIX_TIMEOUT} s (fixtures), ${EX_TIMEOUT} s (exercises), ${FP_TIMEOUT} s (false-positive checks); at most $REPLAYS replays per row and mode"
+  echo "- trials: T=$TRIALS per fixture and mode, $EX_TRIALS per exercise and mode; a trial stops at the first detection or after CAP=$CAP runs; per-run timeout ${FIX_TIMEOUT} s (fixtures), ${EX_TIMEOUT} s (exercises), ${FP_TIMEOUT_DESC:-${FP_TIMEOUT} s} (false-positive checks); at most $REPLAYS replays per row and mode"
   echo
   echo "## Detection"
   echo
