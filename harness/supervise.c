@@ -328,7 +328,51 @@ typedef struct {
   long drain_until; /* after the main exit: stop reading the pipes then */
   int killed;       /* we SIGKILLed the group */
   int reaped;       /* pid has been waited for */
+  long started;     /* monotonic ms at the start */
+  int extensions;   /* deadlines moved because the machine starved the run */
 } rl__watch;
+
+/* How many times a starved run's deadline moves, each by the whole limit. */
+#define RL__MAX_EXTENSIONS 2
+
+/* Whether the machine, not the program, is why the run is late: some
+ * process of the group is runnable (state R) yet the group got under a
+ * quarter of the wall time in CPU. A blocked program (state S) or a busy
+ * one (plenty of CPU) is not starved. Counts only the group's processes
+ * that are alive now, which is enough to tell the two apart. */
+static int rl__starved(pid_t pgid, long wall_ms) {
+  DIR *d = opendir("/proc");
+  if (!d)
+    return 0;
+  long ticks = sysconf(_SC_CLK_TCK), cpu_ms = 0;
+  int runnable = 0;
+  struct dirent *e;
+  while ((e = readdir(d))) {
+    char path[64], buf[1024];
+    if (e->d_name[0] < '0' || e->d_name[0] > '9')
+      continue;
+    snprintf(path, sizeof path, "/proc/%d/stat", atoi(e->d_name));
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+      continue;
+    ssize_t n = read(fd, buf, sizeof buf - 1);
+    close(fd);
+    if (n <= 0)
+      continue;
+    buf[n] = '\0';
+    char *p = strrchr(buf, ')'), state;
+    int ppid, pgrp;
+    unsigned long utime, stime;
+    /* state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime */
+    if (!p || sscanf(p + 1, " %c %d %d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &state, &ppid, &pgrp, &utime,
+                     &stime) != 5 || pgrp != pgid)
+      continue;
+    runnable |= state == 'R';
+    cpu_ms += (long)((utime + stime) * 1000 / (unsigned long)(ticks > 0 ? ticks : 100));
+  }
+  closedir(d);
+  return runnable && cpu_ms * 4 < wall_ms;
+}
 
 /* Kills the whole run now: its process group and, under a sandbox, its
  * cgroup (descendants that left the group). */
@@ -373,6 +417,14 @@ static void rl__watch_run(rl__watch *w, const rl_run_spec *spec,
     if (w->reaped && ((w->s[0].fd < 0 && w->s[1].fd < 0) ||
                       now >= w->drain_until))
       return;
+    if (!w->reaped && !res->timed_out && w->deadline >= 0 &&
+        now >= w->deadline && w->extensions < RL__MAX_EXTENSIONS &&
+        rl__starved(w->pid, now - w->started)) {
+      /* Never fail a program because the machine was busy. */
+      w->extensions++;
+      w->deadline = now + spec->timeout_ms;
+      res->starved = 1;
+    }
     if (!w->reaped && !res->timed_out && w->deadline >= 0 &&
         now >= w->deadline) {
       res->timed_out = 1;
@@ -496,8 +548,9 @@ int rl_supervise(const rl_run_spec *spec, rl_run_result *res) {
   out[0] = err[0] = -1;
   for (int i = 0; i < 2; i++)
     fcntl(w.s[i].fd, F_SETFL, O_NONBLOCK);
+  w.started = rl__now_ms();
   if (spec->timeout_ms > 0)
-    w.deadline = rl__now_ms() + spec->timeout_ms;
+    w.deadline = w.started + spec->timeout_ms;
   rl__watch_run(&w, spec, res, sbr);
 
   /* The cgroup, when there is one, holds every descendant; the /proc sweep

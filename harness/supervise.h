@@ -64,6 +64,8 @@ typedef struct {
                              exited nor signaled: the status was lost because
                              racelab ignores SIGCHLD (don't) */
   int timed_out;          /* we killed it at the wall deadline */
+  int starved;            /* the machine starved it (runnable, little CPU):
+                             its deadline was moved, at most twice */
   int output_limited;     /* a stream exceeded the cap (we kept the head); past
                              64x the cap in total we killed the run */
   char *out; size_t out_len; size_t out_total; /* captured stdout, NUL-terminated; total = bytes the program wrote */
