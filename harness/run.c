@@ -5,13 +5,11 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lost_update.h"
@@ -52,28 +50,6 @@ static char *sanitizer_options(rl_build_kind build, const char *scratch) {
                       scratch);
 }
 
-/* A log the program under test could tamper with: only a regular file is
- * read, never through a link (to /etc/shadow, /dev/zero) and never a FIFO
- * (its open would wait for ever), and at most LOG_MAX bytes of it. */
-static char *read_log(const char *path, size_t *len) {
-  int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0) return NULL;
-  struct stat st;
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    close(fd);
-    return NULL;
-  }
-  size_t cap = st.st_size < LOG_MAX ? (size_t)st.st_size : LOG_MAX, n = 0;
-  char *text = rl_xmalloc(cap + 1);
-  ssize_t r;
-  while (n < cap && ((r = read(fd, text + n, cap - n)) > 0 || (r < 0 && errno == EINTR)))
-    if (r > 0) n += (size_t)r;
-  close(fd);
-  text[n] = '\0';
-  *len = n;
-  return text;
-}
-
 /* Every file in dir whose name starts with prefix, parsed by parse. */
 static void parse_logs(const char *dir, const char *prefix, int (*parse)(const char *, size_t, rl_findings *),
                        rl_findings *out, char *runtime_error, size_t errcap,
@@ -86,7 +62,7 @@ static void parse_logs(const char *dir, const char *prefix, int (*parse)(const c
     if (strncmp(e->d_name, prefix, n) != 0) continue;
     char *path = rl_path_join(dir, e->d_name);
     size_t len;
-    char *text = read_log(path, &len);
+    char *text = rl_read_untrusted_file(path, LOG_MAX, &len);
     if (text) {
       parse(text, len, out);
       if (runtime_failed && !runtime_error[0]) runtime_failed(text, len, runtime_error, errcap);

@@ -7,12 +7,10 @@
 
 #include <dirent.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "util.h"
@@ -63,32 +61,9 @@ static int by_seq(const void *a, const void *b) {
   return (x > y) - (x < y);
 }
 
-/* At most max bytes of the regular file at path, NUL-terminated, or NULL
- * with errno. The program under test wrote the folder: never follow a link
- * out of it, never open a FIFO (the open would wait for ever). */
-static char *read_capped(const char *path, size_t max, size_t *len) {
-  int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0) return NULL;
-  struct stat st;
-  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
-    close(fd);
-    errno = EINVAL;
-    return NULL;
-  }
-  size_t cap = (size_t)st.st_size < max ? (size_t)st.st_size : max, n = 0;
-  char *data = rl_xmalloc(cap + 1);
-  ssize_t r;
-  while (n < cap && ((r = read(fd, data + n, cap - n)) > 0 || (r < 0 && errno == EINTR)))
-    if (r > 0) n += (size_t)r;
-  close(fd);
-  data[n] = '\0';
-  *len = n;
-  return data;
-}
-
 int rl_trace_read_ring(const char *path, const rl__rlrt_modules *mods, rl_trace *out) {
   size_t len;
-  char *data = read_capped(path, RING_MAX, &len);
+  char *data = rl_read_untrusted_file(path, RING_MAX, &len);
   if (!data) return -errno;
   rlrt_trace_header h;
   if (len < sizeof h) {
@@ -146,7 +121,7 @@ static void read_modules(const char *dir, const char *prefix, const char *ring, 
   char *name = rl_xasprintf("%s.%s", prefix, ring + strlen(prefix) + strlen("-trace."));
   char *path = rl_path_join(dir, name);
   size_t len;
-  char *text = read_capped(path, LOG_HEAD_MAX, &len);
+  char *text = rl_read_untrusted_file(path, LOG_HEAD_MAX, &len);
   for (int n = 1; text; n++) {
     char *line = rl_text_line(text, n);
     if (!line) break;
@@ -169,7 +144,7 @@ int rl_trace_read_dir(const char *dir, const char *prefix, rl_trace *out) {
     if (strncmp(e->d_name, want, strlen(want)) != 0) continue;
     char *path = rl_path_join(dir, e->d_name);
     size_t len;
-    char *head = read_capped(path, sizeof(rlrt_trace_header), &len);
+    char *head = rl_read_untrusted_file(path, sizeof(rlrt_trace_header), &len);
     if (head && len == sizeof(rlrt_trace_header)) {
       rlrt_trace_header h;
       memcpy(&h, head, sizeof h);

@@ -79,6 +79,26 @@ char *rl_read_file(const char *path, size_t *len) {
   return buf;
 }
 
+char *rl_read_untrusted_file(const char *path, size_t max, size_t *len) {
+  int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return NULL;
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    errno = EINVAL;
+    return NULL;
+  }
+  size_t cap = (size_t)st.st_size < max ? (size_t)st.st_size : max, n = 0;
+  char *data = rl_xmalloc(cap + 1);
+  ssize_t r;
+  while (n < cap && ((r = read(fd, data + n, cap - n)) > 0 || (r < 0 && errno == EINTR)))
+    if (r > 0) n += (size_t)r;
+  close(fd);
+  data[n] = '\0';
+  *len = n;
+  return data;
+}
+
 int rl_write_file_atomic(const char *path, const char *data, size_t len) {
   char *tmp = rl_xasprintf("%s.tmp.%d", path, (int)getpid());
   int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);

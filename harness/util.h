@@ -16,6 +16,11 @@ char *rl_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Read a whole file; NUL-terminated. Returns NULL and sets errno on failure. */
 char *rl_read_file(const char *path, size_t *len);
+/* Read a file the program under test could have tampered with: only a
+ * regular file, never through a link (to /etc/shadow, /dev/zero) and never
+ * a FIFO (its open would wait for ever), at most max bytes of it. Returns
+ * NULL and sets errno otherwise (EINVAL: not a regular file). */
+char *rl_read_untrusted_file(const char *path, size_t max, size_t *len);
 /* Write a whole file atomically (temporary file, then rename). 0 or -errno. */
 int rl_write_file_atomic(const char *path, const char *data, size_t len);
 
