@@ -43,26 +43,13 @@ int rl_build_kind_parse(const char *name, rl_build_kind *kind) {
   return -1;
 }
 
-static char *search_path(const char *name) {
-  if (strchr(name, '/')) return access(name, X_OK) == 0 ? rl_xstrdup(name) : NULL;
-  const char *env = getenv("PATH");
-  char *dirs = rl_xstrdup(env && *env ? env : "/usr/bin:/bin"), *save = NULL, *found = NULL;
-  for (char *dir = strtok_r(dirs, ":", &save); dir && !found; dir = strtok_r(NULL, ":", &save)) {
-    char *candidate = rl_path_join(dir, name);
-    if (access(candidate, X_OK) == 0) found = candidate;
-    else free(candidate);
-  }
-  free(dirs);
-  return found;
-}
-
 const char *rl_build_compiler(void) {
   static char *compiler;
   if (!compiler) {
     const char *name = getenv("RACELAB_CC");
     if (!name || !*name) name = getenv("CC");
     if (!name || !*name) name = "cc";
-    compiler = search_path(name);
+    compiler = rl_find_program(name);
     if (!compiler) compiler = rl_xstrdup(name);
   }
   return compiler;

@@ -122,6 +122,19 @@ int rl_write_file_atomic(const char *path, const char *data, size_t len) {
   return err;
 }
 
+char *rl_find_program(const char *name) {
+  if (strchr(name, '/')) return access(name, X_OK) == 0 ? rl_xstrdup(name) : NULL;
+  const char *env = getenv("PATH");
+  char *dirs = rl_xstrdup(env && *env ? env : "/usr/bin:/bin"), *save = NULL, *found = NULL;
+  for (char *dir = strtok_r(dirs, ":", &save); dir && !found; dir = strtok_r(NULL, ":", &save)) {
+    char *candidate = rl_path_join(dir, name);
+    if (access(candidate, X_OK) == 0) found = candidate;
+    else free(candidate);
+  }
+  free(dirs);
+  return found;
+}
+
 char *rl_path_join(const char *dir, const char *name) {
   if (name[0] == '/') return rl_xstrdup(name);
   size_t n = strlen(dir);

@@ -24,6 +24,9 @@ char *rl_read_untrusted_file(const char *path, size_t max, size_t *len);
 /* Write a whole file atomically (temporary file, then rename). 0 or -errno. */
 int rl_write_file_atomic(const char *path, const char *data, size_t len);
 
+/* The path of an executable: name itself if it holds a '/', else the first
+ * match on $PATH. NULL if none. */
+char *rl_find_program(const char *name);
 char *rl_path_join(const char *dir, const char *name);
 const char *rl_path_basename(const char *path);
 int rl_is_dir(const char *path);

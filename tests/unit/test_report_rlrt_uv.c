@@ -16,6 +16,8 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "runtime_fixture.h"
+
 #include "finding.h"
 #include "report_rlrt_uv.h"
 #include "runtime/rlrt_protocol.h"
@@ -153,72 +155,6 @@ static void test_empty_and_garbage(void **state) {
 
 /* ---- fixtures, built and run ---------------------------------------------------- */
 
-/* The path of a compiler on PATH, or NULL. */
-static char *find_compiler(const char *name) {
-  const char *env = getenv("PATH");
-  char *dirs = rl_xstrdup(env && *env ? env : "/usr/bin:/bin"), *save = NULL, *found = NULL;
-  for (char *d = strtok_r(dirs, ":", &save); d && !found; d = strtok_r(NULL, ":", &save)) {
-    char *p = rl_path_join(d, name);
-    if (access(p, X_OK) == 0)
-      found = p;
-    else
-      free(p);
-  }
-  free(dirs);
-  return found;
-}
-
-/* What a fixture declares: each line holding "expect: <kind> "<words>"". */
-typedef struct {
-  rl_finding_kind kind;
-  int line;
-  char words[128];
-} expectation;
-
-static size_t read_expectations(const char *src, expectation *ex, size_t cap) {
-  char *text = rl_read_file(src, NULL);
-  assert_non_null(text);
-  size_t n = 0;
-  int line = 1;
-  for (char *p = text; *p; p++) {
-    if (*p == '\n')
-      line++;
-    if (strncmp(p, "expect: ", 8) != 0)
-      continue;
-    assert_true(n < cap);
-    char kind[32], words[128];
-    assert_int_equal(sscanf(p + 8, "%31s \"%127[^\"]\"", kind, words), 2);
-    assert_int_equal(rl_finding_kind_parse(kind, &ex[n].kind), 0);
-    ex[n].line = line;
-    strcpy(ex[n].words, words);
-    n++;
-  }
-  free(text);
-  return n;
-}
-
-/* Builds fixture `name` with cc and the sanitizer, as harness/build.c
- * does; returns the binary. */
-static char *build(const char *cc, const char *sanitizer, const char *name) {
-  char *src = rl_xasprintf("%s/uv/%s.c", RL_TEST_FIXTURES, name);
-  char *bin = rl_xasprintf("%s/%s.%s.%s", scratch, name, rl_path_basename(cc), sanitizer + 11);
-  char *wrap = rl_xasprintf("@%s", RL_TEST_RUNTIME_WRAP);
-  char *argv[] = {(char *)cc, "-std=c11", "-D_POSIX_C_SOURCE=200809L", "-g", "-O1",
-                  "-fno-omit-frame-pointer", "-pthread", (char *)sanitizer, "-Wall", "-Werror",
-                  src, "-o", bin, RL_TEST_RUNTIME_LIB, wrap, "-luv", "-lunwind", "-lpthread",
-                  NULL};
-  char *envp[] = {"PATH=/usr/local/bin:/usr/bin:/bin", "LC_ALL=C", "TMPDIR=/tmp", NULL};
-  rl_run_spec spec = {.argv = argv, .envp = envp, .timeout_ms = 120000, .output_cap = 65536};
-  rl_run_result res;
-  assert_int_equal(rl_supervise(&spec, &res), 0);
-  if (!res.exited || res.exit_code != 0)
-    fail_msg("%s %s %s does not build:\n%s", cc, sanitizer, name, res.err);
-  rl_run_result_free(&res);
-  free(wrap);
-  free(src);
-  return bin;
-}
-
 /* Runs bin with the runtime logging (seeded jitter on) under a 20 s
  * deadline, or, for a program that runs forever, 1.5 s and then the hang
  * dump; returns its runtime log's findings, symbolized and located. */
@@ -264,7 +200,7 @@ static const char *const fixtures[] = {"work_never_run", "fs_after_run", "timer_
                                        "clean", "clean_io"};
 
 static void check_fixtures(const char *compiler) {
-  char *cc = find_compiler(compiler);
+  char *cc = rl_find_program(compiler);
   if (!cc)
     skip();
   static const char *const sanitizers[] = {"-fsanitize=thread", "-fsanitize=address"};
@@ -273,7 +209,7 @@ static void check_fixtures(const char *compiler) {
       char *src = rl_xasprintf("%s/uv/%s.c", RL_TEST_FIXTURES, fixtures[i]);
       expectation ex[4];
       size_t nex = read_expectations(src, ex, 4);
-      char *bin = build(cc, sanitizers[s], fixtures[i]);
+      char *bin = build_fixture(cc, sanitizers[s], "uv", fixtures[i], scratch);
       rl_findings fs = {0};
       char *text = rl_read_file(src, NULL);
       int forever = strstr(text, "runs forever") != NULL;
