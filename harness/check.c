@@ -7,7 +7,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "build.h"
@@ -22,12 +21,6 @@ const char *rl_verdict_name(rl_verdict v) {
     case RL_VERDICT_ERROR: return "error";
   }
   return "error";
-}
-
-static long now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
 }
 
 static void progress(const rl_check_config *cfg, rl_build_kind build, int run, uint64_t seed) {
@@ -152,7 +145,7 @@ static int run_builds(const rl_target *t, const rl_check_config *cfg, rl_check_r
 rl_verdict rl_check(const rl_target *t, const rl_check_config *cfg, rl_check_result *res) {
   memset(res, 0, sizeof *res);
   res->seed = cfg->seed;
-  long start = now_ms();
+  long start = rl_now_ms();
   char tmpl[] = "/tmp/racelab.XXXXXX";
   char *scratch = mkdtemp(tmpl);
   rl_symbolizer *sym = rl_symbolizer_new();
@@ -164,7 +157,7 @@ rl_verdict rl_check(const rl_target *t, const rl_check_config *cfg, rl_check_res
   }
   progress_done(cfg);
   rl_symbolizer_free(sym);
-  res->elapsed_ms = now_ms() - start;
+  res->elapsed_ms = rl_now_ms() - start;
   res->verdict = res->error ? RL_VERDICT_ERROR : res->findings.count ? RL_VERDICT_FAIL : RL_VERDICT_PASS;
   return res->verdict;
 }

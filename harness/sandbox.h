@@ -119,7 +119,7 @@ int rl_sandbox_complete(const rl_sandbox *sb);
 #define RL__SANDBOX_MAX_MOUNTS 48
 
 typedef struct {
-  int kind;                       /* rl__mount_kind (sandbox.c) */
+  int kind;                       /* rl__mount_kind (sandbox_mounts.c) */
   char src[RL_SANDBOX_PATH_MAX];  /* bind source under /oldroot, or a symlink target */
   char dst[RL_SANDBOX_PATH_MAX];  /* path inside the new root */
   char data[64];                  /* mount options for tmpfs and proc */

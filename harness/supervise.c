@@ -16,6 +16,7 @@
  */
 #include "supervise.h"
 #include "sandbox.h"
+#include "util.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -30,7 +31,6 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 /* After the main process is reaped, how long descendants may keep the pipes
@@ -47,20 +47,8 @@
 #define RL__CHUNK 65536
 
 /* ------------------------------------------------------------------------ */
-/* Clock and small system helpers                                            */
+/* Small system helpers                                                      */
 /* ------------------------------------------------------------------------ */
-
-static long rl__now_ms(void) {
-  struct timespec ts;
-  clock_gettime(CLOCK_MONOTONIC, &ts);
-  return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static void rl__sleep_ms(long ms) {
-  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
-  while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {
-  }
-}
 
 static void rl__close(int *fd) {
   if (*fd >= 0)
@@ -206,7 +194,7 @@ static int rl__sweep(pid_t pgid, const char *token) {
       break;
     /* Atomic for the whole group, so a forking loop in it cannot outrun us. */
     killpg(pgid, SIGKILL);
-    rl__sleep_ms(2);
+    rl_sleep_ms(2);
   }
   return nseen;
 }
@@ -392,9 +380,9 @@ static void rl__watch_run(rl__watch *w, const rl_run_spec *spec,
   size_t bound = cap * RL__FLOOD_FACTOR;
   if (bound < RL__FLOOD_FLOOR)
     bound = RL__FLOOD_FLOOR;
-  long start = rl__now_ms();
+  long start = rl_now_ms();
   for (;;) {
-    long now = rl__now_ms();
+    long now = rl_now_ms();
     if (!w->reaped) {
       int status;
       struct rusage ru;
@@ -458,7 +446,7 @@ static void rl__watch_run(rl__watch *w, const rl_run_spec *spec,
     pf[npf++] = (struct pollfd){.fd = w->reaped ? -1 : w->pidfd,
                                 .events = POLLIN};
     if (poll(pf, (nfds_t)npf, timeout) < 0 && errno != EINTR)
-      rl__sleep_ms(1); /* ENOMEM: nothing sensible to do but retry */
+      rl_sleep_ms(1); /* ENOMEM: nothing sensible to do but retry */
     for (int i = 0; i < 2; i++)
       if (w->s[i].fd >= 0 && pf[i].revents)
         rl__stream_drain(&w->s[i], cap);
@@ -548,7 +536,7 @@ int rl_supervise(const rl_run_spec *spec, rl_run_result *res) {
   out[0] = err[0] = -1;
   for (int i = 0; i < 2; i++)
     fcntl(w.s[i].fd, F_SETFL, O_NONBLOCK);
-  w.started = rl__now_ms();
+  w.started = rl_now_ms();
   if (spec->timeout_ms > 0)
     w.deadline = w.started + spec->timeout_ms;
   rl__watch_run(&w, spec, res, sbr);

@@ -1,4 +1,4 @@
-/* util.c -- allocation, strings, files and paths for the harness. */
+/* util.c -- allocation, strings, files, paths and the clock for the harness. */
 #include "util.h"
 
 #include <errno.h>
@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
@@ -212,4 +213,16 @@ char *rl_text_line(const char *text, int n) {
   if (!text || !*text || n < 1) return NULL;
   const char *end = strchr(text, '\n');
   return rl_xstrndup(text, end ? (size_t)(end - text) : strlen(text));
+}
+
+long rl_now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void rl_sleep_ms(long ms) {
+  struct timespec ts = {ms / 1000, (ms % 1000) * 1000000};
+  while (nanosleep(&ts, &ts) < 0 && errno == EINTR) {
+  }
 }

@@ -1,5 +1,5 @@
 /* util.h -- small helpers every stage needs: allocation that aborts on
- * exhaustion, formatted strings, whole-file reads and paths. */
+ * exhaustion, formatted strings, whole-file reads, paths and the clock. */
 #ifndef RL_UTIL_H
 #define RL_UTIL_H
 
@@ -42,5 +42,11 @@ void rl_free_strv(char **v);
 
 /* Line n (1-based) of text, without its newline, or NULL. */
 char *rl_text_line(const char *text, int n);
+
+/* Milliseconds on the monotonic clock, for durations and deadlines. */
+long rl_now_ms(void);
+/* Sleeps ms milliseconds, the whole of them even when a signal comes.
+ * Async-signal-safe. */
+void rl_sleep_ms(long ms);
 
 #endif
