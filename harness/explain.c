@@ -34,6 +34,10 @@ static const char *why(rl_finding_kind kind) {
     case RL_FINDING_UNJOINED_THREAD:
       return "A thread was created and never joined (nor detached). Its result is lost, and whatever it was "
              "still doing when main() returned was cut off.";
+    case RL_FINDING_UNWAITED_CHILD:
+      return "A child process was forked and never waited for. One that exited is left a zombie (a process-table "
+             "entry holding its exit status) and one still running is orphaned; either way nobody read its exit "
+             "status, so whether its work succeeded was never checked.";
     case RL_FINDING_SYNC_MISUSE:
       return "A synchronization object was used against its contract. POSIX leaves this undefined: it may work "
              "here and hang or corrupt state elsewhere.";

@@ -35,6 +35,9 @@
   XX(UNJOINED_THREAD, "unjoined-thread", "Thread never joined",               \
      "pthread_join() every thread you create before using its result or "      \
      "returning from main(), or detach it if nobody needs its result.")        \
+  XX(UNWAITED_CHILD, "unwaited-child", "Child never waited for",             \
+     "waitpid() every child you fork before the parent exits, and check its "  \
+     "status (WIFEXITED and WEXITSTATUS) to learn whether its work succeeded.") \
   XX(SYNC_MISUSE, "sync-misuse", "Misused synchronization",                 \
      "Unlock only what this thread locked, destroy only unlocked objects, "   \
      "and call pthread_cond_wait() with its mutex held, always the same one.") \

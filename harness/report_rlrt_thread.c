@@ -64,16 +64,16 @@ static const rl__owed_words rl__thread_words = {
     "never collected"};
 
 static const rl__owed_words rl__child_words = {
-    RL_FINDING_FORGOTTEN_AWAIT, 'P', {"child process", "child processes"}, "forks",
+    RL_FINDING_UNWAITED_CHILD, 'P', {"child process", "child processes"}, "forks",
     "waited for",
     {"it was still running when the program exited, so nobody learns whether it succeeded "
      "(it runs on as an orphan)",
      "they were still running when the program exited, so nobody learns whether they "
      "succeeded (they run on as orphans)"},
-    {"it exited, but nobody read its exit status (it stayed a zombie until the program "
-     "exited)",
-     "they exited, but nobody read their exit status (they stayed zombies until the "
-     "program exited)"},
+    {"it exited, but nobody read its exit status, so whether its work succeeded was never "
+     "checked (it stayed a zombie until the program exited)",
+     "they exited, but nobody read their exit status, so whether their work succeeded was "
+     "never checked (they stayed zombies until the program exited)"},
     "%zu still running when the program exited (orphans), %zu exited with exit status "
     "never read (zombies)"};
 

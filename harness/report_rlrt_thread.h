@@ -17,11 +17,10 @@
  *    created, role "creates T1, which is never joined" (as in TSan's thread
  *    leak, so that the two merge), its threads those listed, each with its
  *    creation stack;
- *  - forgotten-await, for child processes never waited for when the
+ *  - unwaited-child, for child processes never waited for when the
  *    process exited, one finding per fork site, object "child process P1"
  *    or "child processes P1, P2", location "forks P1, which is never
- *    waited for". (No kind names this better yet: a child is work started
- *    and never awaited.);
+ *    waited for";
  *  - sync-misuse, for a join of the pthread_t a failed pthread_create()
  *    left unset, one per join site and create site, object "thread T2,
  *    which never started", locations "joins T2, which never started" and

@@ -7,7 +7,8 @@
 #   ```c run=KIND     a whole program that must be reported with finding KIND
 #   ```c run=K1/K2    ... reported with one of these kinds
 #                     (data-race, lock-order-inversion, deadlock, hang,
-#                     forgotten-await, unjoined-thread, memory-error, ...)
+#                     forgotten-await, unjoined-thread, unwaited-child,
+#                     memory-error, ...)
 #   ```c fragment     declarations and functions at file scope, compiled with
 #                     -c after the PRELUDE below (the includes every page may
 #                     assume); -Wno-unused-function so a helper may stay unused
@@ -121,7 +122,7 @@ if [ "$nblocks" -eq 0 ]; then fail reference "no C blocks found under $lab/refer
 # The stable kind names come from the finding-kind table, the single source.
 known_kinds=$(sed -n 's/^ *XX([A-Z_]*, *"\([a-z-]*\)".*/\1/p' "$lab/harness/finding.h" 2>/dev/null)
 [ -n "$known_kinds" ] || known_kinds=$(printf '%s\n' data-race lock-order-inversion deadlock hang \
-    forgotten-await unjoined-thread sync-misuse memory-error wrong-output crash timeout build-error)
+    forgotten-await unjoined-thread unwaited-child sync-misuse memory-error wrong-output crash timeout build-error)
 
 # --- compile and check each block -----------------------------------------
 checked=0 ran=0 compiled_only=0

@@ -85,10 +85,10 @@ static void test_owed(void **state) {
   assert_int_equal(f->locations[0].stack.frames[1].offset, 0x1500);
 
   f = &fs.items[2];
-  assert_int_equal(f->kind, RL_FINDING_FORGOTTEN_AWAIT);
+  assert_int_equal(f->kind, RL_FINDING_UNWAITED_CHILD);
   assert_string_equal(f->summary, "child process P2 is never waited for: it exited, but nobody "
-                                  "read its exit status (it stayed a zombie until the program "
-                                  "exited)");
+                                  "read its exit status, so whether its work succeeded was never "
+                                  "checked (it stayed a zombie until the program exited)");
   assert_string_equal(f->object, "child process P2");
   assert_string_equal(f->locations[0].role, "forks P2, which is never waited for");
   assert_int_equal(f->locations[0].thread, 1);
