@@ -16,6 +16,8 @@
 #include <cmocka.h>
 #include <dirent.h>
 
+#include "runtime_fixture.h"
+
 #include "finding.h"
 #include "report_rlrt.h"
 #include "runtime/rlrt_protocol.h"
@@ -44,33 +46,17 @@ static int teardown(void **state) {
 
 /* ---- build and run ------------------------------------------------------------ */
 
-/* Builds fixture `name` with cc ("gcc", "clang") and sanitizer ("thread",
- * "address", or NULL for a plain build); returns the binary, or NULL
- * (skipping the test) when cc is not installed. */
-static char *build(const char *cc, const char *san, const char *name) {
-  char *path = rl_xasprintf("/usr/bin/%s", cc);
-  if (access(path, X_OK) != 0) {
-    free(path);
+/* Builds fixture `name` with compiler ("gcc", "clang") and sanitizer
+ * ("thread", "address", or NULL for a plain build); returns the binary, or
+ * NULL when the compiler is not installed. */
+static char *build(const char *compiler, const char *san, const char *name) {
+  char *cc = rl_find_program(compiler);
+  if (!cc)
     return NULL;
-  }
-  char *src = rl_xasprintf("%s/runtime/%s.c", RL_TEST_FIXTURES, name);
-  char *bin = rl_xasprintf("%s/%s.%s.%s", scratch, name, cc, san ? san : "plain");
-  char *wrap = rl_xasprintf("@%s", RL_TEST_RUNTIME_WRAP);
-  char *flag = san ? rl_xasprintf("-fsanitize=%s", san) : rl_xstrdup("-DPLAIN");
-  char *argv[] = {path, flag, "-g", "-O1", "-fno-omit-frame-pointer", "-Wall", "-Werror",
-                  src, "-o", bin, RL_TEST_RUNTIME_LIB, wrap, "-lunwind", "-luv", "-lpthread",
-                  NULL};
-  char *envp[] = {"PATH=/usr/bin:/bin", "LC_ALL=C", "TMPDIR=/tmp", NULL};
-  rl_run_spec spec = {.argv = argv, .envp = envp, .timeout_ms = 60000, .output_cap = 65536};
-  rl_run_result res;
-  assert_int_equal(rl_supervise(&spec, &res), 0);
-  if (!res.exited || res.exit_code != 0)
-    fail_msg("%s %s does not build:\n%s", cc, name, res.err);
-  rl_run_result_free(&res);
+  char *flag = san ? rl_xasprintf("-fsanitize=%s", san) : NULL;
+  char *bin = build_fixture(cc, flag, "runtime", name, scratch);
   free(flag);
-  free(wrap);
-  free(src);
-  free(path);
+  free(cc);
   return bin;
 }
 
@@ -86,36 +72,13 @@ static char *run(const char *bin, run_opts o, rl_run_result *res) {
   static int runs;
   char *dir = rl_xasprintf("%s/run%d", scratch, runs++);
   assert_int_equal(rl_mkdirs(dir), 0);
-  char *envp[] = {"PATH=/usr/bin:/bin", "LC_ALL=C",
-                  rl_xasprintf("RLRT_LOG=%s/rlrt", dir),
-                  rl_xasprintf("RLRT_SEED=%u", o.seed),
-                  rl_xasprintf("RLRT_MODE=%s", o.mode),
-                  rl_xasprintf("TSAN_OPTIONS=symbolize=0:log_path=%s/san", dir),
-                  rl_xasprintf("ASAN_OPTIONS=symbolize=0:detect_leaks=0:log_path=%s/san", dir),
-                  NULL};
-  char *argv[] = {(char *)bin, NULL};
   /* A hang gets 800 ms (TSan starts in ~10 ms), then the dump signal and
    * up to 300 ms for the dump, as racelab does it. */
-  rl_run_spec spec = {.argv = argv, .envp = envp, .cwd = dir,
-                      .timeout_ms = o.hangs ? 800 : 30000, .output_cap = 65536,
-                      .dump_signal = RLRT_DUMP_SIGNAL, .dump_grace_ms = 300};
-  assert_int_equal(rl_supervise(&spec, res), 0);
+  run_fixture(bin, dir, (fixture_run){o.mode, o.seed, o.hangs ? 800 : 30000, 300}, res);
   if (o.hangs != res->timed_out)
     fail_msg("%s: timed out %d, expected %d (exit %d, signal %d)\n%s", bin, res->timed_out,
              o.hangs, res->exit_code, res->signal, res->err);
-  for (int i = 2; envp[i]; i++)
-    free(envp[i]);
   return dir;
-}
-
-/* The runtime log of process pid in dir, as text (never NULL). */
-static char *read_log(const char *dir, long pid, size_t *len) {
-  char *path = rl_xasprintf("%s/rlrt.%ld", dir, pid);
-  char *text = rl_read_file(path, len);
-  if (!text)
-    fail_msg("no runtime log %s", path);
-  free(path);
-  return text;
 }
 
 /* Runs bin and returns the findings of its runtime log, located. */
@@ -123,7 +86,7 @@ static void diagnose(const char *bin, run_opts o, rl_findings *out) {
   rl_run_result res;
   char *dir = run(bin, o, &res);
   size_t len;
-  char *text = read_log(dir, res.pid, &len);
+  char *text = read_runtime_log(dir, res.pid, &len);
   if (o.hangs && !strstr(text, "\n" RLRT_DUMP_END_LINE "\n"))
     fail_msg("%s: the dump did not complete:\n%s", bin, text);
   memset(out, 0, sizeof *out);
@@ -263,7 +226,7 @@ static char *decisions(const char *bin, const char *mode, unsigned seed) {
   rl_run_result res;
   char *dir = run(bin, (run_opts){mode, seed, 0}, &res);
   assert_true(res.exited && res.exit_code == 0);
-  char *text = read_log(dir, res.pid, NULL);
+  char *text = read_runtime_log(dir, res.pid, NULL);
   char *lines[16];
   size_t n = 0;
   for (char *save = NULL, *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
@@ -313,7 +276,7 @@ static void fork_child_log(void **state) {
   rl_run_result res;
   char *dir = run(bin, (run_opts){"random", 5, 0}, &res);
   assert_true(res.exited && res.exit_code == 0);
-  char *parent = read_log(dir, res.pid, NULL);
+  char *parent = read_runtime_log(dir, res.pid, NULL);
   assert_non_null(strstr(parent, "\nedge M1 M2 T0 "));
   assert_null(strstr(parent, "edge M2 M1"));
   /* The child's log is the other file in dir, and names the parent. */
