@@ -30,8 +30,10 @@
  *           Up to 4 untimed condvar waits per thread (1 in 2) return at
  *           once without releasing the mutex, as a spurious wakeup: a wait
  *           not in a loop that re-checks its condition shows (cond-no-loop).
- *   pct     PCT (depth 3; the 2 change points fall among the first 50,
- *           200, 800 or 3200 sync points of the run, by seed):
+ *   pct     PCT with random thread priorities; sync point s of the run
+ *           (over all threads) lowers its thread below every earlier
+ *           priority with probability 1/max(s,4), at most 16 times, so
+ *           short and long runs both get change points (about ln s):
  *           at a sync point a thread waits, at most 2 ms per point and
  *           100 ms per thread (so pct never deadlocks on its own), while a
  *           higher-priority thread is runnable. Finds ordering bugs random
