@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "commands.h"
+#include "emit.h"
 #include "exercise.h"
 #include "progress.h"
 #include "supervise.h"
@@ -44,7 +44,7 @@ int rl_cmd_list(const rl_options *opts) {
   (void)opts;
   rl_lab lab;
   if (load_lab(&lab) != 0) return RL_EXIT_USAGE;
-  int tty = isatty(STDOUT_FILENO) && !(getenv("NO_COLOR") && *getenv("NO_COLOR"));
+  rl_palette c = rl_emit_palette(stdout);
   const char *marks[] = {"  ", "\u2717 ", "\u2713 "}; /* untouched, failing, solved */
   const rl_exercise *next = NULL;
   size_t solved = 0;
@@ -55,7 +55,7 @@ int rl_cmd_list(const rl_options *opts) {
     for (size_t i = 0; i < lab.count; i++) {
       const rl_exercise *ex = &lab.items[i];
       if (strcmp(ex->group, group_titles[g].id) != 0) continue;
-      if (!header++) printf("\n%s%s%s\n", tty ? "\033[1m" : "", group_titles[g].title, tty ? "\033[0m" : "");
+      if (!header++) printf("\n%s%s%s\n", c.bold, group_titles[g].title, c.reset);
       rl_exercise_state s = rl_progress_state(lab.root, ex->id);
       if (s != RL_STATE_SOLVED && !next) next = ex;
       printf("  %s%-24s %-44s %s\n", marks[s], ex->id, ex->title, rl_exercise_state_name(s));

@@ -17,6 +17,15 @@ typedef struct {
   int runs_per_build;
 } rl_emit_ctx;
 
+/* The escape sequences racelab colours with, each "" when what is written
+ * to out should stay plain: out is not a terminal, or NO_COLOR is set and
+ * not empty (https://no-color.org). */
+typedef struct {
+  const char *bold, *red, *green, *yellow, *cyan, *dim, *reset;
+} rl_palette;
+
+rl_palette rl_emit_palette(FILE *out);
+
 /* The command line that replays f: its seed and build, same target. */
 char *rl_emit_reproduce(const rl_emit_ctx *ctx, const rl_finding *f);
 

@@ -1,25 +1,14 @@
 /* emit_human.c -- the default output: per finding a headline, the source
  * lines involved quoted like a compiler diagnostic, the threads, why it is
  * a bug, how such bugs are fixed, and the command that reproduces it.
- * Colour only on a terminal, and never when NO_COLOR is set. */
+ * Colour only on a terminal, and never when NO_COLOR is set (emit.c). */
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "emit.h"
 #include "explain.h"
 #include "util.h"
-
-typedef struct {
-  const char *bold, *red, *green, *yellow, *cyan, *dim, *reset;
-} palette;
-
-static palette colours(FILE *out) {
-  const char *no = getenv("NO_COLOR");
-  if ((no && *no) || !isatty(fileno(out))) return (palette){"", "", "", "", "", "", ""};
-  return (palette){"\033[1m", "\033[31m", "\033[32m", "\033[33m", "\033[36m", "\033[2m", "\033[0m"};
-}
 
 /* Wrap text at 76 columns with the given indent. */
 static void paragraph(FILE *out, const char *indent, const char *label, const char *text) {
@@ -44,7 +33,7 @@ static void paragraph(FILE *out, const char *indent, const char *label, const ch
   fputc('\n', out);
 }
 
-static void quote_location(FILE *out, const palette *c, const rl_location *l) {
+static void quote_location(FILE *out, const rl_palette *c, const rl_location *l) {
   if (!l->file) {
     fprintf(out, "  %s- %s%s\n", c->dim, l->role ? l->role : "", c->reset);
     return;
@@ -58,7 +47,7 @@ static void quote_location(FILE *out, const palette *c, const rl_location *l) {
   if (src) fprintf(out, "  %5d | %s\n", l->line, src);
 }
 
-static void print_detail(FILE *out, const palette *c, const char *detail) {
+static void print_detail(FILE *out, const rl_palette *c, const char *detail) {
   int lines = 0;
   for (const char *p = detail; *p && lines < 40; lines++) {
     size_t n = strcspn(p, "\n");
@@ -70,7 +59,7 @@ static void print_detail(FILE *out, const palette *c, const char *detail) {
 
 /* "T1, T3 were created at thumbs.c:105 in main()": threads grouped by the
  * place that created them. */
-static void print_creations(FILE *out, const palette *c, const rl_finding *f) {
+static void print_creations(FILE *out, const rl_palette *c, const rl_finding *f) {
   for (size_t i = 0; i < f->nthreads; i++) {
     const rl_frame *at = rl_stack_user_frame(&f->threads[i].created_at);
     if (!at || f->threads[i].id == 0) continue;
@@ -91,7 +80,7 @@ static void print_creations(FILE *out, const palette *c, const rl_finding *f) {
   }
 }
 
-static void print_finding(FILE *out, const palette *c, const rl_emit_ctx *ctx, const rl_finding *f, size_t index) {
+static void print_finding(FILE *out, const rl_palette *c, const rl_emit_ctx *ctx, const rl_finding *f, size_t index) {
   fprintf(out, "\n%s%s[%zu] %s%s: %s\n", c->bold, c->red, index, rl_finding_kind_name(f->kind), c->reset,
           f->summary ? f->summary : rl_finding_kind_title(f->kind));
   for (size_t i = 0; i < f->nlocations; i++) quote_location(out, c, &f->locations[i]);
@@ -109,7 +98,7 @@ static void print_finding(FILE *out, const palette *c, const rl_emit_ctx *ctx, c
 }
 
 void rl_emit_human(const rl_emit_ctx *ctx, FILE *out) {
-  palette c = colours(out);
+  rl_palette c = rl_emit_palette(out);
   const rl_check_result *r = ctx->result;
   const char *name = ctx->target ? ctx->target->name : ctx->target_spec;
   if (r->verdict == RL_VERDICT_ERROR) {

@@ -6,7 +6,6 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "emit.h"
 #include "explain.h"
@@ -32,9 +31,9 @@ static void print_source(FILE *out, const rl_frame *at) {
   }
 }
 
-static void print_mark(FILE *out, int colour, size_t index, const rl_finding *f) {
-  fprintf(out, "%s>> [%zu] %s: %s%s\n", colour ? "\033[1;31m" : "", index, rl_finding_kind_name(f->kind),
-          f->summary ? f->summary : rl_finding_kind_title(f->kind), colour ? "\033[0m" : "");
+static void print_mark(FILE *out, const rl_palette *c, size_t index, const rl_finding *f) {
+  fprintf(out, "%s%s>> [%zu] %s: %s%s\n", c->bold, c->red, index, rl_finding_kind_name(f->kind),
+          f->summary ? f->summary : rl_finding_kind_title(f->kind), c->reset);
 }
 
 void rl_emit_trace(const rl_emit_ctx *ctx, FILE *out) {
@@ -44,8 +43,7 @@ void rl_emit_trace(const rl_emit_ctx *ctx, FILE *out) {
     fputs("\nNo trace: no run of the program completed.\n", out);
     return;
   }
-  const char *no = getenv("NO_COLOR");
-  int colour = !(no && *no) && isatty(fileno(out));
+  rl_palette c = rl_emit_palette(out);
   int depth = t->nthreads - 1 < MAX_INDENT ? t->nthreads - 1 : MAX_INDENT;
   int width = 2 * depth + 4;
   fprintf(out, "\nTrace of run %d: %zu event%s, %d thread%s; times in ms from the start.\n", r->trace_run, t->count,
@@ -72,13 +70,13 @@ void rl_emit_trace(const rl_emit_ctx *ctx, FILE *out) {
     for (size_t k = 0; k < r->findings.count; k++)
       if (marks[k] == (long)i) {
         fprintf(out, "%10s  %*s", "", indent, "");
-        print_mark(out, colour, k + 1, &r->findings.items[k]);
+        print_mark(out, &c, k + 1, &r->findings.items[k]);
       }
   }
   for (size_t k = 0; k < r->findings.count; k++)
     if (marks[k] < 0 && in_traced_run(r, &r->findings.items[k])) {
       fprintf(out, "%10s  ", "(end)");
-      print_mark(out, colour, k + 1, &r->findings.items[k]);
+      print_mark(out, &c, k + 1, &r->findings.items[k]);
     }
   free(marks);
 }
