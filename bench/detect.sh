@@ -49,6 +49,7 @@ SECTIONS=$ALL_SECTIONS
 OUT="$ROOT/bench/RESULTS.md"
 RL="${RACELAB:-}"
 KEEP_WORK=0
+INTO=""
 REPORT_FROM=""
 NOTES=()
 
@@ -73,6 +74,9 @@ Usage: bench/detect.sh [--quick] [options]
   --out FILE         write the report here (default bench/RESULTS.md)
   --racelab PATH     use this racelab (default: build HEAD in the scratch folder)
   --keep-work        keep the scratch folder (per-run records)
+  --into DIR         measure into DIR, a folder kept by an earlier --keep-work
+                     run: the --sections measured now replace theirs, the
+                     other sections' records stay, and the report has both
   --report-from DIR  only write the report again from a kept scratch folder
   --note TEXT        a line for the report header (repeatable), e.g. what was checked after the run
 EOF
@@ -92,6 +96,7 @@ while [ $# -gt 0 ]; do
     --out) OUT=$2; shift ;;
     --racelab) RL=$2; shift ;;
     --keep-work) KEEP_WORK=1 ;;
+    --into) INTO=$2; shift ;;
     --report-from) REPORT_FROM=$2; shift ;;
     --note) NOTES+=("$2"); shift ;;
     -h|--help) usage; exit 0 ;;
@@ -124,18 +129,59 @@ log() { printf '[%5ss] %s\n' "$(awk -v a="$T0" -v b="$EPOCHREALTIME" 'BEGIN{prin
 ms_since() { awk -v a="$1" -v b="$EPOCHREALTIME" 'BEGIN{printf "%.1f", (b-a)*1000}'; }
 median() { sort -g | awk '$1 ~ /^[0-9.]+$/ {a[++n]=$1} END{if(n==0){print "-";exit} if(n%2) v=a[(n+1)/2]; else v=(a[n/2]+a[n/2+1])/2; printf "%g\n", v}'; }
 
+# Each section's own settings, saved in meta-SECTION.sh when it is measured
+# and read back over meta.sh, so that a section re-measured alone (--into)
+# and one kept from an earlier run are each described by their own.
+declare -A SECTION_VARS=(
+  [detect]="TRIALS EX_TRIALS CAP PLAIN_CAP_FACTOR REPLAYS FIX_TIMEOUT EX_TIMEOUT ROWS ROW_BUILD"
+  [checks]="CHECKS" [fp]="FP_RUNS FP_TIMEOUT FP_TIMEOUT_DESC" [costs]="COST_RUNS OVER_RUNS")
+declare -A SECTION_WHEN=()   # section -> "date, commit, load" of its measurement
+# meta_files DIR: the settings files to source (at top level: their declares
+# must stay global), meta.sh first
+meta_files() {
+  local sec
+  echo "$1/meta.sh"
+  for sec in detect checks fp costs; do [ -f "$1/meta-$sec.sh" ] && echo "$1/meta-$sec.sh"; done
+  return 0
+}
+# save_section_meta SECTION WHEN > FILE: SECTION's settings as they are now
+save_section_meta() {
+  # shellcheck disable=SC2086
+  declare -p ${SECTION_VARS[$1]}
+  printf 'SECTION_WHEN[%s]=%q\n' "$1" "$2"
+}
+
 if [ -n "$REPORT_FROM" ]; then
   WORK=$(cd "$REPORT_FROM" && pwd) || exit 2
   [ -f "$WORK/meta.sh" ] || { echo "detect.sh: no meta.sh in $WORK" >&2; exit 2; }
-  . "$WORK/meta.sh"
+  for f in $(meta_files "$WORK"); do . "$f"; done
   RUNS="$WORK/runs.tsv" TRI="$WORK/trials.tsv" REP="$WORK/replays.tsv" CHK="$WORK/checks.tsv" CAPS="$WORK/caps.tsv"
   [ -f "$CAPS" ] || : >"$CAPS"   # records from before per-mode caps: every cap was CAP
   FPF="$WORK/fp.tsv" COSTF="$WORK/cost.tsv" OVF="$WORK/over.tsv"
 else
 
-WORK=$(mktemp -d /tmp/racelab-detect.XXXXXX)
+if [ -n "$INTO" ]; then
+  WORK=$(cd "$INTO" && pwd) && [ -f "$WORK/meta.sh" ] ||
+    { echo "detect.sh: --into $INTO: not a folder kept by --keep-work (no meta.sh)" >&2; exit 2; }
+  KEEP_WORK=1
+  rm -rf "$WORK/lab"   # a fresh snapshot below
+  # a folder from before per-section settings: they are all in its meta.sh
+  if [ "$(meta_files "$WORK" | wc -l)" = 1 ]; then
+    for sec in detect checks fp costs; do
+      ( . "$WORK/meta.sh"; save_section_meta "$sec" "$DATE_UTC, commit $SNAP, load $LOAD_START -> $LOAD_END" ) >"$WORK/meta-$sec.sh"
+    done
+  fi
+else
+  WORK=$(mktemp -d /tmp/racelab-detect.XXXXXX)
+fi
 cleanup() { if [ "$KEEP_WORK" = 1 ]; then echo "detect.sh: scratch kept in $WORK" >&2; else rm -rf "$WORK"; fi; }
 trap cleanup EXIT
+# fresh SECTION FILE...: empty the FILEs when SECTION is measured now (or
+# they do not exist yet); --into keeps the other sections' records.
+fresh() {
+  local sec=$1 f; shift
+  for f in "$@"; do if want "$sec" || [ ! -e "$f" ]; then : >"$f"; fi; done
+}
 # INT or TERM: finish the current run, skip the rest, write the report of
 # what was measured (marked as stopped early).
 STOP=0
@@ -168,7 +214,7 @@ RUNS="$WORK/runs.tsv"        # row mode trial n seed det wall_ms kinds
 TRI="$WORK/trials.tsv"       # row mode trial len found
 REP="$WORK/replays.tsv"      # row mode seed ok kinds_orig kinds_replay
 CAPS="$WORK/caps.tsv"        # row mode cap
-: >"$RUNS"; : >"$TRI"; : >"$REP"; : >"$CAPS"; : >"$WORK/errors.tsv"
+fresh detect "$RUNS" "$TRI" "$REP" "$CAPS" "$WORK/errors.tsv"
 
 # ---------------------------------------------------------------- rows
 # name|target (for racelab)|build|run dir|oracle (okbug|stdout|test)|expected|timeout|args
@@ -341,8 +387,8 @@ for r in "${ROWS[@]}"; do
 done
 
 # ---------------------------------------------------------------- per-run cost and runtime overhead
-COSTF="$WORK/cost.tsv"; : >"$COSTF"   # label fresh_stock fresh_sym0 racelab_per_run
-OVF="$WORK/over.tsv"; : >"$OVF"       # label plain rt_off rt_off_log
+COSTF="$WORK/cost.tsv"; fresh costs "$COSTF"   # label fresh_stock fresh_sym0 racelab_per_run
+OVF="$WORK/over.tsv"; fresh costs "$OVF"       # label plain rt_off rt_off_log
 TSAN_RL_OPTS="symbolize=0:exitcode=66:halt_on_error=0:detect_deadlocks=1:second_deadlock_stack=1:history_size=4:report_thread_leaks=1:report_signal_unsafe=1:io_sync=1"
 ASAN_RL_OPTS="symbolize=0:exitcode=66:detect_leaks=0:handle_abort=1:allow_user_segv_handler=0"
 timed() { # env... -- cmd... ; prints wall ms
@@ -397,7 +443,7 @@ for r in "${ROWS[@]}"; do
   [ -n "$pb" ] && cost_row "exercises/01-hit-counter (a race report every run)" "$dir" "$pb" "$target" tsan "${argv[@]}"
 done
 # ---------------------------------------------------------------- default checks of exercises
-CHK="$WORK/checks.tsv"; : >"$CHK"   # slug i found elapsed kinds
+CHK="$WORK/checks.tsv"; fresh checks "$CHK"   # slug i found elapsed kinds
 for r in "${ROWS[@]}"; do
   skip_section checks && break
   IFS='|' read -r name target b dir oracle exp to args <<<"$r"
@@ -412,7 +458,7 @@ for r in "${ROWS[@]}"; do
 done
 
 # ---------------------------------------------------------------- false positives
-FPF="$WORK/fp.tsv"; : >"$FPF"   # what runs findings elapsed kinds verdict jittered
+FPF="$WORK/fp.tsv"; fresh fp "$FPF"   # what runs findings elapsed kinds verdict jittered
 fp_check() { # label racelab-args...
   local label=$1 j; shift
   j=$(rl_json check "$@" --runs "$FP_RUNS" --keep-going --seed 1)
@@ -442,9 +488,14 @@ fi
 LOAD_END=$(cut -d' ' -f1-3 /proc/loadavg)
 TOTAL_S=$(awk -v a="$T0" -v b="$EPOCHREALTIME" 'BEGIN{printf "%d", b-a}')
 DATE_UTC=$(date -u '+%Y-%m-%d %H:%M UTC')
-# what --report-from needs to write the report again
+# what --report-from needs to write the report again: each section measured
+# now gets its own settings file; meta.sh holds this invocation's
+for sec in detect checks fp costs; do
+  want "$sec" && save_section_meta "$sec" "$DATE_UTC, commit $SNAP, load $LOAD_START -> $LOAD_END$([ "$STOP" = 1 ] && echo ", stopped early")" >"$WORK/meta-$sec.sh"
+done
 declare -p SECTIONS QUICK TRIALS EX_TRIALS CAP PLAIN_CAP_FACTOR FP_RUNS CHECKS REPLAYS COST_RUNS OVER_RUNS FIX_TIMEOUT EX_TIMEOUT FP_TIMEOUT \
   SNAP LOAD_START LOAD_END TOTAL_S ROWS ROW_BUILD STOP CC_BIN DATE_UTC FP_TIMEOUT_DESC >"$WORK/meta.sh"
+for f in $(meta_files "$WORK"); do . "$f"; done   # with --into: the kept sections' settings
 fi
 
 # ---------------------------------------------------------------- report
@@ -457,6 +508,10 @@ report() {
   echo
   [ "$STOP" = 1 ] && echo "**Stopped early (INT/TERM): the sections below hold only what was measured before the stop.**" && echo
   echo "- date: $DATE_UTC; took ${TOTAL_S} s"
+  local sec
+  for sec in detect checks fp costs; do
+    [ -n "${SECTION_WHEN[$sec]:-}" ] && echo "- section $sec measured: ${SECTION_WHEN[$sec]}"
+  done
   for note in "${NOTES[@]}"; do echo "- note: $note"; done
   [ -n "$REPORT_FROM" ] && echo "- this report was written again on $(date -u '+%Y-%m-%d %H:%M UTC') with \`--report-from\` from the per-run records of that run (nothing re-measured)"
   echo "- machine: $(nproc) CPUs ($cpu), $(uname -sr); load average at start $LOAD_START, at end $LOAD_END (the machine is shared)"
