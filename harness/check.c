@@ -78,6 +78,66 @@ static void keep_trace(rl_check_result *res, rl_trace *trace, rl_symbolizer *sym
   rl_trace_symbolize(res->trace, sym, binary);
 }
 
+/* A fork server for the runs of one build, when the config allows one:
+ * local runs fork from it, a sandbox's never do (forkserver.h). */
+static rl_forkserver *start_server(const rl_target *t, const rl_check_config *cfg, rl_build_kind kind,
+                                   const char *binary, const char *scratch) {
+  if (cfg->fresh_processes || cfg->sandbox) return NULL;
+  char *dir = rl_xasprintf("%s/%s-server", scratch, rl_build_kind_name(kind));
+  rl_mkdirs(dir);
+  rl_run_config sc = {.target = t, .build = kind, .binary = binary, .timeout_ms = cfg->timeout_ms, .scratch = dir};
+  rl_forkserver *server = rl_run_server_start(&sc);
+  free(dir);
+  return server;
+}
+
+/* The runs of one build. Returns -1 when racelab failed (res->error set),
+ * 1 when a finding ends the whole check, 0 otherwise. */
+static int run_build(const rl_target *t, const rl_check_config *cfg, rl_check_result *res, const char *scratch,
+                     rl_symbolizer *sym, rl_build_kind kind, const char *binary, rl_forkserver *server) {
+  char err[512];
+  for (int i = 0; i < cfg->runs; i++) {
+    uint64_t seed = cfg->seed + (uint64_t)i;
+    progress(cfg, kind, i + 1, seed);
+    char *dir = rl_xasprintf("%s/%s-%d", scratch, rl_build_kind_name(kind), i + 1);
+    rl_mkdirs(dir);
+    rl_run_config rc_cfg = {.target = t, .build = kind, .binary = binary, .seed = seed,
+                            .timeout_ms = cfg->timeout_ms, .scratch = dir, .sandbox = cfg->sandbox,
+                            .trace = cfg->trace, .server = server};
+    rl_run_outcome out;
+    int ok = rl_run_once(&rc_cfg, &out, err, sizeof err);
+    rl_remove_tree(dir);
+    free(dir);
+    if (ok != 0) {
+      res->error = rl_xstrdup(err);
+      return -1;
+    }
+    res->runs++;
+    rl_symbolize_findings(sym, binary, &out.findings);
+    for (size_t k = 0; k < out.findings.count; k++) rl_finding_locate(&out.findings.items[k]);
+    /* One bug reported several times in one run (TSan and the runtime
+     * both see a lock cycle) is one sighting: merge within the run first. */
+    rl_findings seen = {0};
+    rl_findings_merge(&seen, &out.findings);
+    for (size_t k = 0; k < seen.count; k++) {
+      rl_finding *f = &seen.items[k];
+      f->first_run = res->runs;
+      f->seed = seed;
+      f->mode = rl_run_mode(seed);
+      f->build = rl_build_kind_name(kind);
+      f->count = 1;
+    }
+    keep_trace(res, &out.trace, sym, binary);
+    int found = seen.count > 0;
+    rl_findings_merge(&res->findings, &seen);
+    rl_findings_free(&out.findings);
+    rl_findings_free(&seen);
+    if (found && cfg->stop_at_first == RL_STOP_CHECK) return 1;
+    if (found && cfg->stop_at_first == RL_STOP_BUILD) break;
+  }
+  return 0;
+}
+
 static int run_builds(const rl_target *t, const rl_check_config *cfg, rl_check_result *res, const char *scratch,
                       rl_symbolizer *sym) {
   char err[512];
@@ -94,50 +154,11 @@ static int run_builds(const rl_target *t, const rl_check_config *cfg, rl_check_r
       rl_build_result_free(&b);
       return 0;
     }
-    for (int i = 0; i < cfg->runs; i++) {
-      uint64_t seed = cfg->seed + (uint64_t)i;
-      progress(cfg, (rl_build_kind)kind, i + 1, seed);
-      char *dir = rl_xasprintf("%s/%s-%d", scratch, rl_build_kind_name((rl_build_kind)kind), i + 1);
-      rl_mkdirs(dir);
-      rl_run_config rc_cfg = {.target = t, .build = (rl_build_kind)kind, .binary = b.binary, .seed = seed,
-                              .timeout_ms = cfg->timeout_ms, .scratch = dir, .sandbox = cfg->sandbox,
-                              .trace = cfg->trace};
-      rl_run_outcome out;
-      int ok = rl_run_once(&rc_cfg, &out, err, sizeof err);
-      rl_remove_tree(dir);
-      free(dir);
-      if (ok != 0) {
-        res->error = rl_xstrdup(err);
-        rl_build_result_free(&b);
-        return -1;
-      }
-      res->runs++;
-      rl_symbolize_findings(sym, b.binary, &out.findings);
-      for (size_t k = 0; k < out.findings.count; k++) rl_finding_locate(&out.findings.items[k]);
-      /* One bug reported several times in one run (TSan and the runtime
-       * both see a lock cycle) is one sighting: merge within the run first. */
-      rl_findings seen = {0};
-      rl_findings_merge(&seen, &out.findings);
-      for (size_t k = 0; k < seen.count; k++) {
-        rl_finding *f = &seen.items[k];
-        f->first_run = res->runs;
-        f->seed = seed;
-        f->mode = rl_run_mode(seed);
-        f->build = rl_build_kind_name((rl_build_kind)kind);
-        f->count = 1;
-      }
-      keep_trace(res, &out.trace, sym, b.binary);
-      int found = seen.count > 0;
-      rl_findings_merge(&res->findings, &seen);
-      rl_findings_free(&out.findings);
-      rl_findings_free(&seen);
-      if (found && cfg->stop_at_first == RL_STOP_CHECK) {
-        rl_build_result_free(&b);
-        return 0;
-      }
-      if (found && cfg->stop_at_first == RL_STOP_BUILD) break;
-    }
+    rl_forkserver *server = start_server(t, cfg, (rl_build_kind)kind, b.binary, scratch);
+    rc = run_build(t, cfg, res, scratch, sym, (rl_build_kind)kind, b.binary, server);
+    rl_forkserver_stop(server);
     rl_build_result_free(&b);
+    if (rc != 0) return rc < 0 ? -1 : 0;
   }
   return 0;
 }

@@ -29,6 +29,8 @@ typedef struct {
   int progress;        /* a progress line on stderr */
   const rl_sandbox *sandbox; /* runs of untrusted code go in it; NULL: none */
   int trace;           /* keep a run's verbose trace in the result */
+  int fresh_processes; /* no fork server: every run starts the program
+                          afresh (runs in a sandbox always do) */
 } rl_check_config;
 
 typedef struct {

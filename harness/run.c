@@ -209,26 +209,51 @@ static void judge_ending(const rl_run_config *cfg, const rl_run_result *res, con
   }
 }
 
-int rl_run_once(const rl_run_config *cfg, rl_run_outcome *out, char *err, size_t errcap) {
-  memset(out, 0, sizeof *out);
+/* The program's command line, behind its binary (free the array only). */
+static char **run_argv(const rl_run_config *cfg) {
   const rl_target *t = cfg->target;
-  char *env[] = {
-      "PATH=/usr/local/bin:/usr/bin:/bin",
-      "LC_ALL=C",
-      rl_xasprintf("HOME=%s", cfg->scratch),
-      rl_xasprintf("TMPDIR=%s", cfg->scratch),
-      sanitizer_options(cfg->build, cfg->scratch),
-      rl_xasprintf(RLRT_ENV_SEED "=%" PRIu64, cfg->seed),
-      rl_xasprintf(RLRT_ENV_MODE "=%s", rl_run_mode(cfg->seed)),
-      rl_xasprintf(RLRT_ENV_LOG "=%s/rlrt", cfg->scratch),
-      cfg->trace ? rl_xstrdup(RLRT_ENV_TRACE "=1") : NULL,
-      NULL,
-  };
   size_t nargs = 0;
   while (t->args[nargs]) nargs++;
   char **argv = rl_xcalloc(nargs + 2, sizeof *argv);
   argv[0] = (char *)cfg->binary;
   for (size_t i = 0; i < nargs; i++) argv[i + 1] = t->args[i];
+  return argv;
+}
+
+/* The complete environment of a run, or of a fork server (no seed, mode,
+ * log or trace: those are each run's). Free it with rl_free_strv. */
+static char **run_env(const rl_run_config *cfg, int server) {
+  char **env = rl_xcalloc(10, sizeof *env);
+  int n = 0;
+  env[n++] = rl_xstrdup("PATH=/usr/local/bin:/usr/bin:/bin");
+  env[n++] = rl_xstrdup("LC_ALL=C");
+  env[n++] = rl_xasprintf("HOME=%s", cfg->scratch);
+  env[n++] = rl_xasprintf("TMPDIR=%s", cfg->scratch);
+  env[n++] = sanitizer_options(cfg->build, cfg->scratch);
+  if (server) return env;
+  env[n++] = rl_xasprintf(RLRT_ENV_SEED "=%" PRIu64, cfg->seed);
+  env[n++] = rl_xasprintf(RLRT_ENV_MODE "=%s", rl_run_mode(cfg->seed));
+  env[n++] = rl_xasprintf(RLRT_ENV_LOG "=%s/rlrt", cfg->scratch);
+  if (cfg->trace) env[n++] = rl_xstrdup(RLRT_ENV_TRACE "=1");
+  return env;
+}
+
+rl_forkserver *rl_run_server_start(const rl_run_config *cfg) {
+  if (cfg->sandbox) return NULL; /* every sandboxed run is a fresh process */
+  char **argv = run_argv(cfg), **env = run_env(cfg, 1);
+  rl_run_spec spec = {.argv = argv, .envp = env, .cwd = cfg->target->run_dir};
+  char err[256];
+  rl_forkserver *s = rl_forkserver_start(&spec, cfg->timeout_ms, err, sizeof err);
+  rl_free_strv(env);
+  free(argv);
+  return s;
+}
+
+int rl_run_once(const rl_run_config *cfg, rl_run_outcome *out, char *err, size_t errcap) {
+  memset(out, 0, sizeof *out);
+  const rl_target *t = cfg->target;
+  char **env = run_env(cfg, 0), **argv = run_argv(cfg);
+  char *report_path = rl_xasprintf("%s/san", cfg->scratch);
   rl_run_spec spec = {
       .argv = argv,
       .envp = env,
@@ -237,6 +262,8 @@ int rl_run_once(const rl_run_config *cfg, rl_run_outcome *out, char *err, size_t
       .output_cap = OUTPUT_CAP,
       .dump_signal = RLRT_DUMP_SIGNAL,
       .dump_grace_ms = DUMP_GRACE_MS,
+      .server = rl_forkserver_usable(cfg->server) && !cfg->sandbox ? cfg->server : NULL,
+      .report_path = report_path,
   };
   /* In a sandbox the program sees its binary and its working directory
    * read-only, and writes only to its scratch folder (logs, TMPDIR). */
@@ -251,6 +278,14 @@ int rl_run_once(const rl_run_config *cfg, rl_run_outcome *out, char *err, size_t
   }
   rl_run_result res;
   int rc = rl_supervise(&spec, &res);
+  if (rc < 0 && spec.server) {
+    /* The server failed this run (it died, or could not fork): whatever
+     * the run left is void; it runs again as a fresh process. */
+    rl_remove_tree(cfg->scratch);
+    rl_mkdirs(cfg->scratch);
+    spec.server = NULL;
+    rc = rl_supervise(&spec, &res);
+  }
   if (rc != 0) {
     snprintf(err, errcap, "cannot start %s: %s", cfg->binary, strerror(-rc));
   } else {
@@ -271,8 +306,9 @@ int rl_run_once(const rl_run_config *cfg, rl_run_outcome *out, char *err, size_t
     out->timed_out = res.timed_out;
     rl_run_result_free(&res);
   }
-  for (int i = 2; env[i]; i++) free(env[i]);
+  rl_free_strv(env);
   free(argv);
+  free(report_path);
   free(binary_dir);
   return rc == 0 ? 0 : -1;
 }

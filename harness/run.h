@@ -10,6 +10,7 @@
 
 #include "build.h"
 #include "finding.h"
+#include "forkserver.h"
 #include "sandbox.h"
 #include "target.h"
 #include "trace.h"
@@ -27,6 +28,9 @@ typedef struct {
   const char *scratch;   /* an empty folder this run may use and litter */
   const rl_sandbox *sandbox; /* limits and isolation for the run, or NULL */
   int trace;             /* record the verbose trace (RLRT_TRACE) */
+  rl_forkserver *server; /* fork the run from it (rl_run_server_start) when
+                            it is usable and there is no sandbox; NULL:
+                            a fresh process */
 } rl_run_config;
 
 typedef struct {
@@ -37,7 +41,14 @@ typedef struct {
 } rl_run_outcome;
 
 /* Returns 0, or -1 with a one-line reason in err if racelab could not run
- * the program at all (an internal error, not a finding). */
+ * the program at all (an internal error, not a finding). A run the fork
+ * server fails is run again as a fresh process. */
 int rl_run_once(const rl_run_config *cfg, rl_run_outcome *out, char *err, size_t errcap);
+
+/* A fork server for the runs of cfg's binary, build and target (its
+ * scratch holds the server's own files; seed and trace are unused), or
+ * NULL when it cannot start or cfg has a sandbox: run fresh processes.
+ * Stop it with rl_forkserver_stop. */
+rl_forkserver *rl_run_server_start(const rl_run_config *cfg);
 
 #endif

@@ -15,6 +15,7 @@
  *   neither memory nor time grows with what the program writes.
  */
 #include "supervise.h"
+#include "forkserver.h"
 #include "sandbox.h"
 #include "util.h"
 
@@ -45,6 +46,9 @@
 #define RL__WAITPID_POLL_MS 10
 /* Read size: the pipe buffer is 64 KiB by default. */
 #define RL__CHUNK 65536
+/* A fork server reaps a killed run at once: past this after the kill, it
+ * is taken as lost (stopped, or stuck) rather than waited for. */
+#define RL__SERVER_GRACE_MS 2000
 
 /* ------------------------------------------------------------------------ */
 /* Small system helpers                                                      */
@@ -161,11 +165,12 @@ static int rl__belongs(pid_t pid, pid_t pgid, const char *token) {
   return n == (ssize_t)tlen && memcmp(buf, token, tlen) == 0;
 }
 
-/* SIGKILLs every live process of the run, repeating until a scan finds none
+/* SIGKILLs every live process of the run but spare (a fork server, which
+ * carries the token of all its runs), repeating until a scan finds none
  * (a process may fork while we scan). Returns how many distinct processes
  * were found. Without a cgroup this is the only way to reach a daemon that
  * left the group; a sandboxed run is also swept through its cgroup. */
-static int rl__sweep(pid_t pgid, const char *token) {
+static int rl__sweep(pid_t pgid, const char *token, pid_t spare) {
   enum { MAX_SEEN = 1024, MAX_ROUNDS = 100 };
   pid_t seen[MAX_SEEN];
   int nseen = 0;
@@ -179,7 +184,7 @@ static int rl__sweep(pid_t pgid, const char *token) {
     struct dirent *e;
     while ((e = readdir(d))) {
       pid_t pid = (pid_t)atoi(e->d_name);
-      if (pid <= 0 || pid == self || !rl__belongs(pid, pgid, token))
+      if (pid <= 0 || pid == self || pid == spare || !rl__belongs(pid, pgid, token))
         continue;
       kill(pid, SIGKILL);
       live++;
@@ -221,7 +226,7 @@ static _Noreturn void rl__child_fail(int status_w) {
 }
 
 static _Noreturn void rl__child(const rl_run_spec *spec, char *const *envp,
-                                int out_w, int err_w, int status_w,
+                                int out_w, int err_w, int status_w, int keep_fd,
                                 const rl__sandbox_run *sbr, pid_t parent) {
   if (setpgid(0, 0) < 0)
     rl__child_fail(status_w);
@@ -243,6 +248,12 @@ static _Noreturn void rl__child(const rl_run_spec *spec, char *const *envp,
   /* Other threads' descriptors without O_CLOEXEC must not leak into the
    * program. */
   close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
+  if (keep_fd >= 0) {
+    if (status_w == 3 && (status_w = fcntl(3, F_DUPFD_CLOEXEC, 4)) < 0)
+      rl__child_fail(3);
+    if (rl__move_fd(keep_fd, 3) < 0)
+      rl__child_fail(status_w);
+  }
 
   struct rlimit core = {0, 0};
   if (setrlimit(RLIMIT_CORE, &core) < 0)
@@ -310,11 +321,15 @@ static long rl__min_deadline(long a, long b) {
 typedef struct {
   pid_t pid;        /* the main process, also the process group id */
   int pidfd;        /* readable when pid exits; -1 without pidfd_open */
+  rl_forkserver *server; /* started by it, which reaps it and tells us; or NULL */
+  int strays;       /* a server's word: some process of the run is alive */
+  int lost;         /* the server was lost before it told how the run ended */
   rl__stream s[2];  /* stdout, stderr */
   long deadline;    /* wall deadline (monotonic ms), -1 = none */
   long kill_at;     /* when to SIGKILL the group after the dump signal, -1 = not yet */
   long drain_until; /* after the main exit: stop reading the pipes then */
   int killed;       /* we SIGKILLed the group */
+  long killed_at;   /* when */
   int reaped;       /* pid has been waited for */
   long started;     /* monotonic ms at the start */
   int extensions;   /* deadlines moved because the machine starved the run */
@@ -369,6 +384,37 @@ static void rl__kill_run(rl__watch *w, const rl__sandbox_run *sbr) {
   if (sbr)
     rl__sandbox_kill(sbr, 0); /* main is not reaped yet: no waiting */
   w->killed = 1;
+  w->killed_at = rl_now_ms();
+}
+
+/* Whether the main process has ended: 1 with its wait status and CPU time,
+ * 2 ended with the status lost (SIGCHLD ignored, or the fork server lost),
+ * 0 not yet. A fresh process is reaped here; a forked one by its server. */
+static int rl__try_reap(rl__watch *w, long now, int *status, long *cpu_ms,
+                        const rl__sandbox_run *sbr) {
+  if (w->server) {
+    int r = rl__forkserver_ended(w->server, w->pid, status, cpu_ms, &w->strays);
+    if (r == 0 && w->killed && now >= w->killed_at + RL__SERVER_GRACE_MS) {
+      rl__forkserver_lose(w->server);
+      r = -EPIPE;
+    }
+    if (r >= 0)
+      return r;
+    /* Its runs die with it (PR_SET_PDEATHSIG); make sure of this one. */
+    w->lost = 1;
+    rl__kill_run(w, sbr);
+    return 2;
+  }
+  struct rusage ru;
+  pid_t r = wait4(w->pid, status, WNOHANG, &ru);
+  /* ECHILD: someone set SIGCHLD to SIG_IGN and the kernel reaped it;
+   * the status is lost, but the run is over. */
+  if (r == w->pid) {
+    *cpu_ms = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000L +
+              (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;
+    return 1;
+  }
+  return r < 0 && errno == ECHILD ? 2 : 0;
 }
 
 /* The poll loop: reads output, enforces the deadline and the flood bound,
@@ -384,20 +430,15 @@ static void rl__watch_run(rl__watch *w, const rl_run_spec *spec,
   for (;;) {
     long now = rl_now_ms();
     if (!w->reaped) {
-      int status;
-      struct rusage ru;
-      pid_t r = wait4(w->pid, &status, WNOHANG, &ru);
-      /* ECHILD: someone set SIGCHLD to SIG_IGN and the kernel reaped it;
-       * the status is lost, but the run is over. */
-      if (r == w->pid || (r < 0 && errno == ECHILD)) {
+      int status = 0;
+      long cpu_ms = 0;
+      int r = rl__try_reap(w, now, &status, &cpu_ms, sbr);
+      if (r) {
         w->reaped = 1;
-        if (r == w->pid)
+        if (r == 1)
           rl__set_status(res, status);
-        else
-          memset(&ru, 0, sizeof ru);
         res->wall_ms = now - start;
-        res->cpu_ms = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000L +
-                      (ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000;
+        res->cpu_ms = cpu_ms;
         w->drain_until = now + RL__DRAIN_GRACE_MS;
         rl__close(&w->pidfd);
       }
@@ -432,10 +473,12 @@ static void rl__watch_run(rl__watch *w, const rl_run_spec *spec,
       until = w->deadline;
     if (!w->reaped && !w->killed)
       until = rl__min_deadline(until, w->kill_at);
+    if (!w->reaped && w->killed && w->server)
+      until = rl__min_deadline(until, w->killed_at + RL__SERVER_GRACE_MS);
     if (w->reaped)
       until = w->drain_until;
     int timeout = until < 0 ? -1 : (int)(until > now ? until - now : 0);
-    if (!w->reaped && w->pidfd < 0 &&
+    if (!w->reaped && !w->server && w->pidfd < 0 &&
         (timeout < 0 || timeout > RL__WAITPID_POLL_MS))
       timeout = RL__WAITPID_POLL_MS;
 
@@ -443,7 +486,8 @@ static void rl__watch_run(rl__watch *w, const rl_run_spec *spec,
     int npf = 0;
     for (int i = 0; i < 2; i++)
       pf[npf++] = (struct pollfd){.fd = w->s[i].fd, .events = POLLIN};
-    pf[npf++] = (struct pollfd){.fd = w->reaped ? -1 : w->pidfd,
+    int exit_fd = w->server ? rl__forkserver_fd(w->server) : w->pidfd;
+    pf[npf++] = (struct pollfd){.fd = w->reaped ? -1 : exit_fd,
                                 .events = POLLIN};
     if (poll(pf, (nfds_t)npf, timeout) < 0 && errno != EINTR)
       rl_sleep_ms(1); /* ENOMEM: nothing sensible to do but retry */
@@ -468,32 +512,98 @@ static void rl__reap(pid_t pid) {
   }
 }
 
-int rl_supervise(const rl_run_spec *spec, rl_run_result *res) {
+/* A token that tells this supervision's processes from any other's. */
+static void rl__new_token(char *token, size_t cap) {
   static atomic_ulong seq;
+  snprintf(token, cap, "RL_SUPERVISE_RUN=%ld.%lu", (long)getpid(),
+           atomic_fetch_add(&seq, 1) + 1);
+}
+
+/* Forks and execs spec->argv with env (token first), out_w and err_w as
+ * stdout and stderr, keep_fd (>= 0) as descriptor 3. Returns the pid once
+ * the exec succeeded, or -errno (the child is then reaped and swept). */
+static long rl__start(const rl_run_spec *spec, char **env, int out_w,
+                      int err_w, int keep_fd, const rl__sandbox_run *sbr) {
+  int st[2];
+  int rc = rl__pipe(st);
+  if (rc < 0)
+    return rc;
+  pid_t parent = getpid();
+  pid_t pid = fork();
+  if (pid < 0) {
+    rc = -errno;
+    rl__close(&st[0]);
+    rl__close(&st[1]);
+    return rc;
+  }
+  if (pid == 0)
+    rl__child(spec, env, out_w, err_w, st[1], keep_fd, sbr, parent);
+  /* Also from this side, so killpg works even before the child runs. */
+  setpgid(pid, pid);
+  rl__close(&st[1]);
+  int child_errno = 0;
+  ssize_t n;
+  while ((n = read(st[0], &child_errno, sizeof child_errno)) < 0 &&
+         errno == EINTR) {
+  }
+  rl__close(&st[0]);
+  if (n == (ssize_t)sizeof child_errno) {
+    rl__reap(pid);
+    rl__sweep(pid, env[0], 0);
+    return child_errno > 0 ? -child_errno : -ECHILD;
+  }
+  return pid;
+}
+
+long rl_spawn(const rl_run_spec *spec, int keep_fd, char *token, size_t cap) {
+  if (!spec || !spec->argv || !spec->argv[0] || !token || spec->sandbox ||
+      spec->server)
+    abort();
+  rl__new_token(token, cap);
+  char **env = rl__env_with_token(spec->envp, token);
+  int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+  long rc = !env ? -ENOMEM : null < 0 ? -errno : 0;
+  /* Above 2, as rl__pipe's ends: the child puts it on 1 and 2. */
+  if (rc == 0 && null <= 2) {
+    int high = fcntl(null, F_DUPFD_CLOEXEC, 3);
+    rc = high < 0 ? -errno : 0;
+    close(null);
+    null = high;
+  }
+  if (rc == 0)
+    rc = rl__start(spec, env, null, null, keep_fd, NULL);
+  if (null >= 0)
+    close(null);
+  free(env);
+  return rc;
+}
+
+int rl_supervise(const rl_run_spec *spec, rl_run_result *res) {
   if (!spec || !spec->argv || !spec->argv[0] || !res)
     abort();
   memset(res, 0, sizeof *res);
-  if (spec->output_cap > RL_SUPERVISE_MAX_CAP)
+  if (spec->output_cap > RL_SUPERVISE_MAX_CAP || (spec->server && spec->sandbox))
     return -EINVAL;
 
   char token[64];
-  snprintf(token, sizeof token, "RL_SUPERVISE_RUN=%ld.%lu", (long)getpid(),
-           atomic_fetch_add(&seq, 1) + 1);
+  rl__new_token(token, sizeof token);
   rl__watch w = {.pid = -1, .pidfd = -1, .s = {{.fd = -1}, {.fd = -1}},
-                 .deadline = -1, .kill_at = -1};
-  int out[2] = {-1, -1}, err[2] = {-1, -1}, st[2] = {-1, -1};
+                 .deadline = -1, .kill_at = -1, .server = spec->server};
+  int out[2] = {-1, -1}, err[2] = {-1, -1};
   rl__sandbox_run sbr_store;
   const rl__sandbox_run *sbr = NULL;
   int rc = 0;
-  char **env = rl__env_with_token(spec->envp, token);
+  /* A forked run carries its server's token, as its environment block
+   * (what /proc shows) is the server's. */
+  char **env = rl__env_with_token(
+      spec->envp, w.server ? (char *)rl__forkserver_token(w.server) : token);
   w.s[0].buf = malloc(spec->output_cap + 1);
   w.s[1].buf = malloc(spec->output_cap + 1);
   if (!env || !w.s[0].buf || !w.s[1].buf) {
     rc = -ENOMEM;
     goto out;
   }
-  if ((rc = rl__pipe(out)) < 0 || (rc = rl__pipe(err)) < 0 ||
-      (rc = rl__pipe(st)) < 0)
+  if ((rc = rl__pipe(out)) < 0 || (rc = rl__pipe(err)) < 0)
     goto out;
   if (spec->sandbox) {
     rc = rl__sandbox_begin(spec->sandbox, &sbr_store);
@@ -502,35 +612,20 @@ int rl_supervise(const rl_run_spec *spec, rl_run_result *res) {
     sbr = &sbr_store;
   }
 
-  pid_t parent = getpid();
-  pid_t pid = fork();
+  long pid = w.server ? rl__forkserver_fork(w.server, env, spec->report_path,
+                                            out[1], err[1])
+                      : rl__start(spec, env, out[1], err[1], -1, sbr);
   if (pid < 0) {
-    rc = -errno;
+    rc = (int)pid;
     goto out;
   }
-  if (pid == 0)
-    rl__child(spec, env, out[1], err[1], st[1], sbr, parent);
-  w.pid = pid;
+  w.pid = (pid_t)pid;
   res->pid = pid;
-  /* Also from this side, so killpg works even before the child runs. */
-  setpgid(pid, pid);
   rl__close(&out[1]);
   rl__close(&err[1]);
-  rl__close(&st[1]);
 
-  int child_errno = 0;
-  ssize_t n;
-  while ((n = read(st[0], &child_errno, sizeof child_errno)) < 0 &&
-         errno == EINTR) {
-  }
-  if (n == (ssize_t)sizeof child_errno) {
-    rl__reap(pid);
-    rl__sweep(pid, token);
-    rc = child_errno > 0 ? -child_errno : -ECHILD;
-    goto out;
-  }
-
-  w.pidfd = rl__pidfd_open(pid);
+  if (!w.server)
+    w.pidfd = rl__pidfd_open(w.pid);
   w.s[0].fd = out[0];
   w.s[1].fd = err[0];
   out[0] = err[0] = -1;
@@ -542,11 +637,18 @@ int rl_supervise(const rl_run_spec *spec, rl_run_result *res) {
   rl__watch_run(&w, spec, res, sbr);
 
   /* The cgroup, when there is one, holds every descendant; the /proc sweep
-   * (a few ms on a busy machine) is for runs without it. */
+   * (a few ms on a busy machine) is for runs without it, and for a forked
+   * run only when its server (a subreaper: the run's orphans are its
+   * children) says something of it is alive. */
   if (sbr)
     res->strays_killed = rl__sandbox_kill(sbr, 1);
-  if (!sbr || !rl__sandbox_tracks(sbr))
-    res->strays_killed += rl__sweep(pid, token);
+  if (w.server && (w.strays || w.lost))
+    res->strays_killed += rl__sweep(w.pid, rl__forkserver_token(w.server),
+                                    (pid_t)rl__forkserver_pid(w.server));
+  else if (!w.server && (!sbr || !rl__sandbox_tracks(sbr)))
+    res->strays_killed += rl__sweep(w.pid, token, 0);
+  if (w.lost)
+    rc = -EPIPE;
 
 out:
   if (sbr)
@@ -554,7 +656,7 @@ out:
   rl__close(&w.pidfd);
   rl__close(&w.s[0].fd);
   rl__close(&w.s[1].fd);
-  int *fds[] = {&out[0], &out[1], &err[0], &err[1], &st[0], &st[1]};
+  int *fds[] = {&out[0], &out[1], &err[0], &err[1]};
   for (size_t i = 0; i < sizeof fds / sizeof *fds; i++)
     rl__close(fds[i]);
   free(env);

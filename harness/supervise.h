@@ -40,6 +40,7 @@
 #include <stddef.h>
 
 typedef struct rl_sandbox rl_sandbox; /* sandbox.h */
+typedef struct rl_forkserver rl_forkserver; /* forkserver.h */
 
 /* The largest output_cap (-EINVAL past it): both buffers are allocated up
  * front, and 64 times the cap bounds a flood. */
@@ -56,6 +57,11 @@ typedef struct {
   int dump_signal;           /* sent to the process group on timeout before the kill, 0 = none */
   int dump_grace_ms;         /* how long to wait after dump_signal before SIGKILL */
   const rl_sandbox *sandbox; /* NULL: no sandbox beyond process group + limits */
+  rl_forkserver *server;     /* fork the run from this server (forkserver.h)
+                                instead of exec'ing argv, which it already
+                                runs; never with a sandbox. NULL: exec */
+  const char *report_path;   /* server: where the sanitizer reports this run
+                                (log_path is the server's); NULL: there */
 } rl_run_spec;
 
 typedef struct {
@@ -89,9 +95,19 @@ typedef struct {
  * (free it with rl_run_result_free), or a negative errno when the program
  * could not be started: a bad spec (-EINVAL), the fork, a pipe or the
  * sandbox set-up failed in racelab (-EAGAIN, -EMFILE, ...), or the child's
- * exec failed (-ENOENT, -EACCES, ...). Programmer errors (NULL spec or argv)
+ * exec failed (-ENOENT, -EACCES, ...); with spec->server, -EPIPE when the
+ * server was lost before or during the run (whatever the run did is void:
+ * run it again without the server). Programmer errors (NULL spec or argv)
  * abort. */
 int rl_supervise(const rl_run_spec *spec, rl_run_result *res);
+
+/* Starts spec->argv as rl_supervise does (the complete environment behind
+ * a token, written to token, its own process group, signals, limits,
+ * death with the calling thread) with stdout and stderr on /dev/null and
+ * keep_fd on descriptor 3, and returns at once: its pid, or a negative
+ * errno as rl_supervise. Not for spec->sandbox or spec->server; timeout_ms
+ * and the output fields are unused. The caller kills and reaps it. */
+long rl_spawn(const rl_run_spec *spec, int keep_fd, char *token, size_t cap);
 
 /* Frees the captured output; safe on a zeroed result and twice. */
 void rl_run_result_free(rl_run_result *res);

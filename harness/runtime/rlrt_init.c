@@ -51,7 +51,9 @@ static void at_exit(void) {
     rlrt__jitter_log_exit(self);
 }
 
-__attribute__((constructor(101))) static void rlrt_init(void) {
+/* 102: after the fork server (101, rlrt_forkserver.c), so that a forked run
+ * reads its own environment here. */
+__attribute__((constructor(102))) static void rlrt_init(void) {
   const char *log = getenv(RLRT_ENV_LOG);
   const char *seed = getenv(RLRT_ENV_SEED);
   rlrt__cfg.mode = parse_mode(getenv(RLRT_ENV_MODE));

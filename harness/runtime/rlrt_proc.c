@@ -134,8 +134,8 @@ static void at_exit(void) {
   }
 }
 
-/* After rlrt_init's constructor (101), which reads the configuration. */
-__attribute__((constructor(102))) static void rlrt_proc_init(void) {
+/* After rlrt_init's constructor (102), which reads the configuration. */
+__attribute__((constructor(103))) static void rlrt_proc_init(void) {
   if (rlrt__cfg.on)
     atexit(at_exit);
 }

@@ -8,7 +8,7 @@
  *      <librlrt.a> @harness/runtime/wrap.rsp -lunwind -luv -lpthread
  * wrap.rsp redirects the pthread/semaphore/sleep calls (and, in TSan builds,
  * TSan's memory-access hooks) to the runtime with -Wl,--wrap, and forces the
- * runtime's constructor in with -Wl,--undefined. Calls libuv or libc make
+ * runtime's constructors in with -Wl,--undefined. Calls libuv or libc make
  * internally are not wrapped (--wrap only rewrites the program's own
  * references). The runtime itself no longer needs -lunwind (stacks are
  * frame-pointer walks, see rlrt_stack.c); it stays harmless on the line.
@@ -46,8 +46,29 @@
  *   RLRT_LOG    path prefix: the event log goes to "<prefix>.<pid>"; a forked
  *               child opens its own "<prefix>.<childpid>"
  *   RLRT_TRACE  1: record every sync and libuv event in a ring file (TRACE)
+ *   RLRT_FORKSERVER  <fd>: serve runs instead of running (FORK SERVER)
  * With RLRT_LOG unset and RLRT_MODE off (or unset) the runtime does nothing:
  * every wrapper is one predictable branch before the real call.
+ *
+ * FORK SERVER (rlrt_forkserver.c, harness/forkserver.c). With
+ * RLRT_FORKSERVER=<fd> in its environment, fd being one end of an AF_UNIX
+ * SOCK_SEQPACKET pair, the program serves runs instead of running: before
+ * any other constructor of the runtime or the program, and only while it
+ * has a single thread, it sends rlrt_fs_msg READY (or REFUSED, and exits
+ * 1), then for each request it receives forks a child that becomes the run
+ * and returns into the constructors and main. One request is one message:
+ *   <report path>\0<NAME=value>\0<NAME=value>\0...
+ * the sanitizer's report path prefix for __sanitizer_set_report_path ("" =
+ * keep the server's log_path; other sanitizer options are the server's,
+ * read once at its start) and the run's complete environment, with two
+ * descriptors in SCM_RIGHTS: the run's stdout and stderr (stdin is the
+ * server's). The child is put in its own process group, dies with the
+ * server (PR_SET_PDEATHSIG), gets exactly that environment and then reads
+ * RLRT_SEED, RLRT_MODE... as a fresh process would. The server answers
+ * STARTED (or FAILED with an errno), then ENDED once it has reaped the
+ * child. It is a subreaper: whatever the run leaves behind becomes its
+ * child, so strays = 0 in ENDED means nothing of the run is alive. It
+ * exits when the socket closes.
  *
  * HANG DUMP. On RLRT_DUMP_SIGNAL sent to the process (kill(pid, sig)), the
  * runtime appends a dump of every thread to the log and ends it with the line
@@ -173,7 +194,22 @@
 #define RLRT_ENV_MODE "RLRT_MODE"
 #define RLRT_ENV_LOG "RLRT_LOG"
 #define RLRT_ENV_TRACE "RLRT_TRACE"
+#define RLRT_ENV_FORKSERVER "RLRT_FORKSERVER"
 #define RLRT_DUMP_END_LINE "dump end"
+
+/* FORK SERVER messages, server to harness. */
+enum { RLRT_FS_READY = 1, RLRT_FS_REFUSED, RLRT_FS_STARTED, RLRT_FS_FAILED, RLRT_FS_ENDED };
+/* The largest request: report path and environment. */
+#define RLRT_FS_REQUEST_MAX 65536
+
+typedef struct {
+  int32_t kind;   /* RLRT_FS_* */
+  int32_t pid;    /* READY: the server; STARTED, ENDED: the run's process */
+  int32_t status; /* ENDED: the wait status; REFUSED, FAILED: an errno */
+  int32_t strays; /* ENDED: processes of the run still alive (0 or 1) */
+  int64_t cpu_us; /* ENDED: user + system time of the run's main process
+                     and of the children it waited for */
+} rlrt_fs_msg;
 
 #define RLRT_TRACE_MAGIC "RLRTTRC1"
 #define RLRT_TRACE_CAP 65536 /* records in a ring */

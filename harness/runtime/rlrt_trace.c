@@ -151,8 +151,8 @@ static void after_fork_child(void) {
   rlrt__trace_on = open_ring() == 0;
 }
 
-/* After rlrt_init (101), which read RLRT_LOG and registered T0. */
-__attribute__((constructor(102))) static void trace_init(void) {
+/* After rlrt_init (102), which read RLRT_LOG and registered T0. */
+__attribute__((constructor(103))) static void trace_init(void) {
   const char *v = getenv(RLRT_ENV_TRACE);
   if (!v || strcmp(v, "1") != 0 || !rlrt__cfg.log_prefix[0] ||
       open_ring() != 0)

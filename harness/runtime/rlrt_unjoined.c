@@ -132,9 +132,9 @@ static void at_exit(void) {
   }
 }
 
-/* After rlrt_init's constructor (101), which reads the configuration; its
+/* After rlrt_init's constructor (102), which reads the configuration; its
  * atexit handler therefore runs after this one. */
-__attribute__((constructor(102))) static void rlrt_unjoined_init(void) {
+__attribute__((constructor(103))) static void rlrt_unjoined_init(void) {
   if (!rlrt__cfg.on)
     return;
   atexit(at_exit);

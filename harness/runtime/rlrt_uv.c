@@ -739,8 +739,8 @@ static void at_exit(void) {
 
 static void after_fork_child(void) { atomic_fetch_add(&gen, 1); }
 
-/* After rlrt_init's constructor (101), which reads the configuration. */
-__attribute__((constructor(102))) static void rlrt_uv_init(void) {
+/* After rlrt_init's constructor (102), which reads the configuration. */
+__attribute__((constructor(103))) static void rlrt_uv_init(void) {
   if (!rlrt__cfg.on)
     return;
   atexit(at_exit);
