@@ -106,6 +106,7 @@ static const rl_option options[] = {
     {"against", 0, OPT_STRING, FIELD(against), "PATH", "check this copy with the exercise's oracle", CMD_CHECK},
     {"expect-stdout", 0, OPT_STRING, FIELD(expect_stdout), "FILE", "a plain program must print exactly this", CMD_DIAGNOSE},
     {"keep-going", 'k', OPT_FLAG, FIELD(keep_going), NULL, "do every run, even after one failed", CMD_DIAGNOSE},
+    {"no-fork-server", 0, OPT_FLAG, FIELD(no_fork_server), NULL, "start the program afresh for every run (slower)", CMD_DIAGNOSE | CMD_WATCH},
     {"trace", 0, OPT_FLAG, FIELD(trace), NULL, "print every sync event of the failing (or last) run", CMD_DIAGNOSE},
     {"trace-out", 0, OPT_STRING, FIELD(trace_out), "FILE.json", "write that run's trace for Perfetto/chrome://tracing", CMD_DIAGNOSE},
     {"html", 0, OPT_STRING, FIELD(html), "FILE.html", "write a page with each finding and its timeline", CMD_DIAGNOSE},

@@ -27,6 +27,7 @@ typedef struct {
   int timeout_s;             /* per run; 0 = the exercise's or default */
   rl_format format;
   int keep_going;            /* do every run even after a failing one */
+  int no_fork_server;        /* run, check, watch: every run a fresh process */
   int builds;                /* bit set of rl_build_kind; 0 = both */
   int all;                   /* hint --all, reset --all */
   int help;

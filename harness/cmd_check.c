@@ -50,6 +50,7 @@ static int diagnose(const rl_options *opts, int stop_at_first) {
       .builds = opts->builds ? (unsigned)opts->builds : ~0u,
       .progress = opts->format == RL_FORMAT_HUMAN && isatty(STDERR_FILENO),
       .trace = opts->trace || opts->trace_out || opts->html,
+      .fresh_processes = opts->no_fork_server,
   };
   rl_check_result result;
   rl_verdict verdict = rl_check(&target, &cfg, &result);
