@@ -387,7 +387,7 @@ for r in "${ROWS[@]}"; do
 done
 
 # ---------------------------------------------------------------- per-run cost and runtime overhead
-COSTF="$WORK/cost.tsv"; fresh costs "$COSTF"   # label fresh_stock fresh_sym0 racelab_per_run
+COSTF="$WORK/cost.tsv"; fresh costs "$COSTF"   # label fresh_stock fresh_sym0 racelab_per_run racelab_no_fork_server_per_run
 OVF="$WORK/over.tsv"; fresh costs "$OVF"       # label plain rt_off rt_off_log
 TSAN_RL_OPTS="symbolize=0:exitcode=66:halt_on_error=0:detect_deadlocks=1:second_deadlock_stack=1:history_size=4:report_thread_leaks=1:report_signal_unsafe=1:io_sync=1"
 ASAN_RL_OPTS="symbolize=0:exitcode=66:detect_leaks=0:handle_abort=1:allow_user_segv_handler=0"
@@ -398,8 +398,10 @@ timed() { # env... -- cmd... ; prints wall ms
 }
 cost_row() { # label dir binary target build args...
   # three rounds, each: fresh stock runs, fresh symbolize=0 runs, one racelab
-  # check of the same number of runs; back to back so that load drift hits all
-  local label=$1 dir=$2 bin=$3 target=$4 b=$5 i round per=$(( (COST_RUNS + 2) / 3 )) a=() s0=() j el=0 nr=0; shift 5
+  # check of the same number of runs (forked from its fork server), and one
+  # with --no-fork-server; back to back so that load drift hits all
+  local label=$1 dir=$2 bin=$3 target=$4 b=$5 i round per=$(( (COST_RUNS + 2) / 3 )) a=() s0=() j e r
+  local el=0 nr=0 elf=0 nrf=0; shift 5
   for (( round = 0; round < 3; round++ )); do
     for (( i = 0; i < per; i++ )); do
       a+=("$(cd "$dir" && timed TSAN_OPTIONS=exitcode=66 ASAN_OPTIONS=exitcode=66:detect_leaks=0 timeout 10 "$bin" "$@")")
@@ -408,9 +410,13 @@ cost_row() { # label dir binary target build args...
     j=$(rl_json check "$target" --runs "$per" --keep-going --seed $(( 1 + round * per )) --build "$b" --timeout "$FP_TIMEOUT")
     read -r e r < <(jq -r '"\(.elapsed_ms) \(.runs)"' <<<"$j")
     el=$(( el + e )); nr=$(( nr + r ))
+    j=$(rl_json check "$target" --runs "$per" --keep-going --seed $(( 1 + round * per )) --build "$b" --timeout "$FP_TIMEOUT" --no-fork-server)
+    read -r e r < <(jq -r '"\(.elapsed_ms) \(.runs)"' <<<"$j")
+    elf=$(( elf + e )); nrf=$(( nrf + r ))
   done
-  printf '%s\t%s\t%s\t%s\n' "$label" "$(printf '%s\n' "${a[@]}" | median)" "$(printf '%s\n' "${s0[@]}" | median)" \
-    "$(awk -v e="$el" -v n="$nr" 'BEGIN{ if (n>0) printf "%.1f", e/n; else print "-" }')" >>"$COSTF"
+  printf '%s\t%s\t%s\t%s\t%s\n' "$label" "$(printf '%s\n' "${a[@]}" | median)" "$(printf '%s\n' "${s0[@]}" | median)" \
+    "$(awk -v e="$el" -v n="$nr" 'BEGIN{ if (n>0) printf "%.1f", e/n; else print "-" }')" \
+    "$(awk -v e="$elf" -v n="$nrf" 'BEGIN{ if (n>0) printf "%.1f", e/n; else print "-" }')" >>"$COSTF"
 }
 want costs && log "per-run cost and runtime overhead"
 for c in "$LAB"/bench/fixtures/clean_*.c; do
@@ -596,11 +602,11 @@ report() {
   if [ -s "$COSTF" ]; then
     echo "## Per-run cost: a fresh TSan process vs racelab's run"
     echo
-    echo "Fresh = the plain TSan binary (no runtime) started $COST_RUNS times, median wall ms, stock options and with symbolize=0; racelab = total elapsed_ms / runs of three \`racelab check --runs N --keep-going --build tsan\` (N = COST_RUNS/3, each after a third of the fresh runs; build cached; includes racelab's supervision, log parsing and symbolisation). Target: fresh stock / racelab >= 4."
+    echo "Fresh = the plain TSan binary (no runtime) started $COST_RUNS times, median wall ms, stock options and with symbolize=0; racelab = total elapsed_ms / runs of three \`racelab check --runs N --keep-going --build tsan\` (N = COST_RUNS/3, each after a third of the fresh runs; build cached; includes racelab's supervision, log parsing and symbolisation), with its fork server (the default: the program starts once per check, each run is a forked child) and with \`--no-fork-server\` (each run a fresh process). Target: fresh stock / racelab >= 4."
     echo
-    echo "| program | fresh TSan, stock | fresh TSan, symbolize=0 | racelab per run | fresh stock / racelab |"
-    echo "|---|---|---|---|---|"
-    awk -F'\t' '{printf "| %s | %.1f | %.1f | %s | %.2fx |\n", $1, $2, $3, $4, ($4>0 ? $2/$4 : 0)}' "$COSTF"
+    echo "| program | fresh TSan, stock | fresh TSan, symbolize=0 | racelab per run | racelab, fork server off | fresh stock / racelab | fresh stock / racelab, server off |"
+    echo "|---|---|---|---|---|---|---|"
+    awk -F'\t' '{printf "| %s | %.1f | %.1f | %s | %s | %.2fx | %s |\n", $1, $2, $3, $4, ($5=="" ? "-" : $5), ($4>0 ? $2/$4 : 0), ($5>0 ? sprintf("%.2fx", $2/$5) : "-")}' "$COSTF"
     echo
   fi
   if [ -s "$OVF" ]; then
