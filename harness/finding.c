@@ -279,6 +279,19 @@ static char *rl__finding_key(const rl_finding *f) {
   return key;
 }
 
+/* Gives keep the words of other (summary, object, locations, threads: all
+ * but its place among the runs), and other keep's old ones, to be freed. */
+static void rl__take_words(rl_finding *keep, rl_finding *other) {
+  rl_finding words = *other;
+  words.first_run = keep->first_run;
+  words.seed = keep->seed;
+  words.mode = keep->mode;
+  words.build = keep->build;
+  words.count = keep->count;
+  *other = *keep;
+  *keep = words;
+}
+
 /* Allocation failure while merging exits through util.c's rl_x* helpers:
  * merge has no error path, and half-merged findings would be wrong. */
 void rl_findings_merge(rl_findings *into, rl_findings *more) {
@@ -296,6 +309,8 @@ void rl_findings_merge(rl_findings *into, rl_findings *more) {
       if (strcmp(keys[j], key) == 0)
         same = &into->items[j];
     if (same) {
+      if (m->runtime_ids && !same->runtime_ids)
+        rl__take_words(same, m);
       same->count += m->count;
       rl_finding_free(m);
       free(key);

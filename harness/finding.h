@@ -117,6 +117,9 @@ typedef struct {
   size_t nlocations;
   rl_thread *threads;
   size_t nthreads;
+  int runtime_ids;    /* its T<n> and M<n> are the runtime's, the ids of the
+                         trace (a sanitizer numbers threads and mutexes its
+                         own way); set by the pipeline */
   /* Across runs (filled by the pipeline, not by parsers). */
   int first_run;      /* 1-based index of the first run that showed it */
   uint64_t seed;      /* seed of that run */
@@ -152,7 +155,10 @@ void rl_finding_locate(rl_finding *f);
 /* Merge `more` into `into`, deduplicating: two findings are the same when
  * they have the same kind and the same user locations (file:line, in
  * order; but a data race's two accesses, and a lock cycle's locations, in
- * any order). A merged finding keeps its first run and seed and sums counts.
+ * any order). A merged finding keeps its place, first run and seed and sums
+ * counts; its words (summary, roles, ids) are the first's, unless only the
+ * other one's ids are the runtime's: then those, so that one bug seen by
+ * TSan and by the runtime names its mutexes as the trace does.
  * Takes ownership of the findings in `more` and leaves it empty. */
 void rl_findings_merge(rl_findings *into, rl_findings *more);
 

@@ -296,9 +296,11 @@ int rl_run_once(const rl_run_config *cfg, rl_run_outcome *out, char *err, size_t
     else
       parse_logs(cfg->scratch, "san.", rl_report_asan_parse, &out->findings, runtime_error, sizeof runtime_error,
                  rl_report_asan_runtime_error);
+    size_t sanitizer_found = out->findings.count;
     parse_logs(cfg->scratch, "rlrt.", rl_report_rlrt_parse, &out->findings, runtime_error, 0, NULL);
     parse_logs(cfg->scratch, "rlrt.", rl_report_rlrt_uv_parse, &out->findings, runtime_error, 0, NULL);
     parse_logs(cfg->scratch, "rlrt.", rl_report_rlrt_thread_parse, &out->findings, runtime_error, 0, NULL);
+    for (size_t i = sanitizer_found; i < out->findings.count; i++) out->findings.items[i].runtime_ids = 1;
     judge_ending(cfg, &res, runtime_error, &out->findings);
     rl_lost_update_explain(t, &out->findings);
     if (cfg->trace) rl_trace_read_dir(cfg->scratch, "rlrt", &out->trace);

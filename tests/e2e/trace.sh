@@ -58,6 +58,11 @@ expect_json '[.traceEvents[] | select(.ph == "X" and .cat == "lock") | .tid] | u
   "on more than one thread"
 expect_json '[.traceEvents[] | select(.ph == "i" and .cat == "finding" and (.name | test("lock-order-inversion")))] | length == 1' \
   "the inversion is an instant"
+# TSan reports the cycle too, numbering the mutexes its own way: the
+# finding keeps the runtime's ids, the ones the lock slices show.
+expect_json '([.traceEvents[] | select(.cat == "lock") | .name | ltrimstr("holds ")] | unique) as $traced
+  | ([.traceEvents[] | select(.cat == "finding") | .name | scan("M[0-9]+")] | unique) as $named
+  | ($named | length) == 2 and ($named - $traced) == []' "the inversion names its mutexes as the trace does"
 # Perfetto wants the slices of a track nested: each one ends before the
 # next begins, or contains it (0.001 us: the rounding of ns to us).
 nested='[.traceEvents[] | select(.ph == "X")] | group_by([.pid, .tid]) | all(sort_by(.ts) as $s

@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -201,11 +202,65 @@ static void merge_lock_cycles(void **state) {
   (void)state;
 }
 
+/* add_cycle's cycle with its two mutexes named as a report names them:
+ * TSan numbers its own (M6, M7), the runtime as its trace does (M1, M2). */
+static void add_named_cycle(rl_findings *l, int first, const char *a, const char *b,
+                            int runtime_ids, int run) {
+  add_cycle(l, first);
+  rl_finding *f = &l->items[l->count - 1];
+  char text[64];
+  snprintf(text, sizeof text, "lock cycle %s => %s => %s", a, b, a);
+  f->object = strdup(text);
+  snprintf(text, sizeof text, "holds %s, takes %s", a, b);
+  f->locations[0].role = strdup(text);
+  f->runtime_ids = runtime_ids;
+  f->first_run = run;
+  f->seed = (uint64_t)run * 100;
+}
+
+/* One lock cycle seen by TSan and by the runtime names its mutexes the
+ * runtime's way, whichever report came first; the sighting stays the
+ * first's. */
+static void merge_keeps_runtime_ids(void **state) {
+  for (int tsan_first = 0; tsan_first < 2; tsan_first++) {
+    rl_findings all = {0}, run = {0};
+    if (tsan_first)
+      add_named_cycle(&run, 0, "M6", "M7", 0, 1);
+    add_named_cycle(&run, 1, "M1", "M2", 1, 1);
+    if (!tsan_first)
+      add_named_cycle(&run, 0, "M6", "M7", 0, 1);
+    rl_findings_merge(&all, &run);
+    /* A later run: TSan's report alone does not rename it. */
+    add_named_cycle(&run, 0, "M6", "M7", 0, 2);
+    rl_findings_merge(&all, &run);
+    assert_int_equal(all.count, 1);
+    const rl_finding *f = &all.items[0];
+    assert_int_equal(f->count, 3);
+    assert_int_equal(f->first_run, 1);
+    assert_int_equal(f->seed, 100);
+    assert_true(f->runtime_ids);
+    assert_string_equal(f->object, "lock cycle M1 => M2 => M1");
+    assert_string_equal(f->locations[0].role, "holds M1, takes M2");
+    assert_int_equal(f->locations[0].line, 22); /* the runtime's order, too */
+    rl_findings_free(&all);
+  }
+  /* Neither or both the runtime's: the first report's words stay. */
+  rl_findings all = {0}, run = {0};
+  add_named_cycle(&run, 0, "M6", "M7", 0, 1);
+  add_named_cycle(&run, 1, "M8", "M9", 0, 1);
+  rl_findings_merge(&all, &run);
+  assert_int_equal(all.count, 1);
+  assert_string_equal(all.items[0].object, "lock cycle M6 => M7 => M6");
+  rl_findings_free(&all);
+  (void)state;
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(kind_table), cmocka_unit_test(building_and_copying),
       cmocka_unit_test(user_frames), cmocka_unit_test(locate),
       cmocka_unit_test(merge),      cmocka_unit_test(merge_lock_cycles),
+      cmocka_unit_test(merge_keeps_runtime_ids),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
