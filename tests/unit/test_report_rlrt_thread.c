@@ -150,16 +150,8 @@ static void run(const char *bin, unsigned seed, rl_findings *out) {
   char *dir = rl_xasprintf("%s/run", scratch);
   rl_remove_tree(dir);
   assert_int_equal(rl_mkdirs(dir), 0);
-  char *vars[] = {rl_xasprintf("RLRT_LOG=%s/rlrt", dir), rl_xasprintf("RLRT_SEED=%u", seed),
-                  rl_xasprintf("TSAN_OPTIONS=symbolize=0:exitcode=66:log_path=%s/san", dir),
-                  rl_xasprintf("ASAN_OPTIONS=symbolize=0:detect_leaks=0:log_path=%s/san", dir)};
-  char *envp[] = {"PATH=/usr/local/bin:/usr/bin:/bin", "LC_ALL=C", "RLRT_MODE=random",
-                  vars[0], vars[1], vars[2], vars[3], NULL};
-  char *argv[] = {(char *)bin, NULL};
-  rl_run_spec spec = {.argv = argv, .envp = envp, .cwd = dir, .timeout_ms = 20000,
-                      .output_cap = 65536};
   rl_run_result res;
-  assert_int_equal(rl_supervise(&spec, &res), 0);
+  run_fixture(bin, dir, (fixture_run){"random", seed, 20000, 0}, &res);
   /* 66: TSan reported (a thread leak); anything else is a broken fixture
    * or a wrapper that broke the program. */
   if (res.timed_out || !res.exited || (res.exit_code != 0 && res.exit_code != 66))
@@ -174,8 +166,6 @@ static void run(const char *bin, unsigned seed, rl_findings *out) {
   rl_findings_merge(out, &all);
   rl_findings_free(&all);
   rl_run_result_free(&res);
-  for (size_t i = 0; i < sizeof vars / sizeof *vars; i++)
-    free(vars[i]);
   free(dir);
 }
 
