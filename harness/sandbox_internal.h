@@ -13,6 +13,9 @@
 
 /* ---- cgroups (sandbox_cgroup.c) ---- */
 
+/* sandbox.h's rl__sandbox_kill and rl__sandbox_tracks are defined there
+ * too: they only read and write the run's cgroups. */
+
 /* Fills the cgroup roots of caps (v1 hierarchies, a cgroup2 beside them
  * for cgroup.kill, or a pure cgroup2), and kills and removes per-run
  * cgroups left by racelab processes that died. What does not work is
