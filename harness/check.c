@@ -167,8 +167,12 @@ rl_verdict rl_check(const rl_target *t, const rl_check_config *cfg, rl_check_res
   memset(res, 0, sizeof *res);
   res->seed = cfg->seed;
   long start = rl_now_ms();
-  char tmpl[] = "/tmp/racelab.XXXXXX";
-  char *scratch = mkdtemp(tmpl);
+  /* Every run makes and removes its folder and logs there: on tmpfs that
+   * costs about 10% less of a short run than on this machine's ext4 /tmp.
+   * Sandboxed runs keep /tmp, which is what the sandbox expects. */
+  char shm[] = "/dev/shm/racelab.XXXXXX", tmp[] = "/tmp/racelab.XXXXXX";
+  char *scratch = cfg->sandbox ? NULL : mkdtemp(shm);
+  if (!scratch) scratch = mkdtemp(tmp);
   rl_symbolizer *sym = rl_symbolizer_new();
   if (!scratch) {
     res->error = rl_xasprintf("cannot create a scratch folder: %s", strerror(errno));
