@@ -1,13 +1,15 @@
 /* report_rlrt_uv.c -- the libuv lines of racelab's runtime log to findings:
  * requests that never completed and handles never closed when a loop
- * stopped, and calls on a loop from a thread other than the one running
- * it. It does not symbolize (symbolize.c does) nor explain (explain.c
- * does), and it leaves every other line to report_rlrt.c.
+ * stopped, calls on a loop from a thread other than the one running it,
+ * handles freed while closing; and an AddressSanitizer report the runtime
+ * said was about a request or a handle, in libuv's words. It does not
+ * symbolize (symbolize.c does) nor explain (explain.c does), and it leaves
+ * every other line to report_rlrt.c.
  *
  * Accepted grammar: the LOG GRAMMAR of runtime/rlrt_protocol.h. Lines used
  * here: module, thread, uvreq, uvdone, uvhandle, uvclosed, uvstop,
- * uvpending, uvopen, uvmisuse. Every other line and every malformed line
- * is skipped. Lines may come in any order (a callback can run on the loop
+ * uvpending, uvopen, uvmisuse, uvfree, uvearly, uvlate. Every other line
+ * and every malformed line is skipped. Lines may come in any order (a callback can run on the loop
  * thread before the starting thread has logged the start).
  */
 #include "report_rlrt_uv.h"
@@ -19,6 +21,7 @@
 
 #include "report_rlrt_log.h"
 #include "report_text.h"
+#include "util.h"
 
 #define RL__UV_MAX_ID (1L << 24) /* ids past this are taken as malformed */
 #define RL__UV_EBUSY (-16)       /* UV_EBUSY on Linux */
@@ -58,6 +61,14 @@ typedef struct {
   char *ips;
 } rl__uv_created;
 
+/* "uvfree": H<id> freed (at free_ips) by T<tid> while closing (close_ips);
+ * "uvlate" (tid -1, no free_ips): a sanitizer report is about such a block. */
+typedef struct {
+  int id, tid;
+  char *close_ips, *free_ips;
+  int grouped; /* already part of a finding */
+} rl__uv_freed;
+
 typedef struct {
   rl__rlrt_modules mods;
   rl__uv_item *reqs, *handles; /* indexed by id; [0] unused */
@@ -68,6 +79,11 @@ typedef struct {
   size_t nmisuses;
   rl__uv_created *created;
   size_t ncreated;
+  rl__uv_freed *frees;
+  size_t nfrees;
+  rl__uv_freed *lates;  /* "uvlate" lines */
+  size_t nlates;
+  int early;            /* "uvearly R<id>": id, 0 if none */
   rl__uv_stop dump_run; /* the last dump's thread in uv_run (why "hang") */
   int dumped;           /* that dump was complete */
   int oom;
@@ -118,6 +134,12 @@ static void rl__uv_log_free(rl__uv_log *log) {
     free(log->misuses[i].call), free(log->misuses[i].ips);
   for (size_t i = 0; i < log->ncreated; i++)
     free(log->created[i].ips);
+  for (size_t i = 0; i < log->nfrees; i++)
+    free(log->frees[i].close_ips), free(log->frees[i].free_ips);
+  for (size_t i = 0; i < log->nlates; i++)
+    free(log->lates[i].close_ips);
+  free(log->lates);
+  free(log->frees);
   free(log->dump_run.ips);
   free(log->reqs);
   free(log->handles);
@@ -154,10 +176,10 @@ static const char *rl__uv_val(const char *tok, const char *key) {
   return strncmp(tok, key, k) == 0 && tok[k] == '=' ? tok + k + 1 : NULL;
 }
 
-/* A copy of the stack of token "s=<ips>"; NULL if malformed (or out of
- * memory: log->oom). */
-static char *rl__uv_ips(rl__uv_log *log, const char *tok) {
-  const char *ips = rl__uv_val(tok, "s");
+/* A copy of the stack of token "<key>=<ips>"; NULL if malformed (or out
+ * of memory: log->oom). */
+static char *rl__uv_ips(rl__uv_log *log, const char *tok, const char *key) {
+  const char *ips = rl__uv_val(tok, key);
   if (!ips || !*ips ||
       (strcmp(ips, "-") != 0 && strspn(ips, "0123456789abcdef,") != strlen(ips)))
     return NULL;
@@ -173,7 +195,7 @@ static void rl__uv_started(rl__uv_log *log, char **tok, int n, rl__uv_item **arr
   if (n < 5)
     return;
   long id = rl__uv_id(tok[1], prefix), tid = rl__uv_id(tok[3], 'T');
-  char *ips = rl__uv_ips(log, tok[4]);
+  char *ips = rl__uv_ips(log, tok[4], "s");
   rl__uv_item *it = id > 0 && tid >= 0 && ips ? rl__uv_at(log, arr, len, sizeof **arr, id) : NULL;
   if (!it || it->what) {
     free(ips);
@@ -226,7 +248,7 @@ static void rl__uv_stopped(rl__uv_log *log, char **tok, int n) {
   if (strcmp(tok[2], "run") != 0 && strcmp(tok[2], "close") != 0 &&
       strcmp(tok[2], "exit") != 0)
     return;
-  char *ips = rc ? rl__uv_ips(log, tok[6]) : NULL;
+  char *ips = rc ? rl__uv_ips(log, tok[6], "s") : NULL;
   rl__uv_stop *st = ips ? rl__uv_at(log, &log->stops, &log->nstops, sizeof *st, ev) : NULL;
   if (!st || st->why[0]) {
     free(ips);
@@ -246,7 +268,7 @@ static void rl__uv_misused(rl__uv_log *log, char **tok, int n) {
   long loop = rl__uv_id(tok[2], 'L'), tid = rl__uv_id(tok[3], 'T');
   const char *lt = rl__uv_val(tok[4], "loop");
   long loop_tid = lt ? rl__uv_id(lt, 'T') : -1;
-  char *ips = loop > 0 && tid >= 0 && loop_tid >= 0 ? rl__uv_ips(log, tok[5]) : NULL;
+  char *ips = loop > 0 && tid >= 0 && loop_tid >= 0 ? rl__uv_ips(log, tok[5], "s") : NULL;
   rl__uv_misuse *m = ips ? rl__uv_push(log, &log->misuses, &log->nmisuses, sizeof *m) : NULL;
   if (!m) {
     free(ips);
@@ -269,16 +291,49 @@ static void rl__uv_dump_line(rl__uv_log *log, char **tok, int n) {
     log->dumped = 1;
   } else if (strcmp(tok[0], "dthread") == 0 && n >= 4 && !log->dump_run.ips &&
              strcmp(tok[2], "state=uv_run") == 0 && rl__uv_id(tok[1], 'T') >= 0) {
-    log->dump_run.ips = rl__uv_ips(log, tok[n - 1]);
+    log->dump_run.ips = rl__uv_ips(log, tok[n - 1], "s");
     log->dump_run.tid = (int)rl__uv_id(tok[1], 'T');
     strcpy(log->dump_run.why, "hang");
   }
 }
 
+/* "uvfree H<n> T<n> s1=<ips> s2=<ips>" */
+static void rl__uv_freed_line(rl__uv_log *log, char **tok, int n) {
+  long id = n >= 5 ? rl__uv_id(tok[1], 'H') : -1, tid = n >= 5 ? rl__uv_id(tok[2], 'T') : -1;
+  char *close_ips = id > 0 && tid >= 0 ? rl__uv_ips(log, tok[3], "s1") : NULL;
+  char *free_ips = close_ips ? rl__uv_ips(log, tok[4], "s2") : NULL;
+  rl__uv_freed *fr = free_ips ? rl__uv_push(log, &log->frees, &log->nfrees, sizeof *fr) : NULL;
+  if (!fr) {
+    free(close_ips);
+    free(free_ips);
+    return;
+  }
+  *fr = (rl__uv_freed){.id = (int)id, .tid = (int)tid, .close_ips = close_ips,
+                       .free_ips = free_ips};
+}
+
+/* "uvearly R<n>", "uvlate H<n> s=<ips>": a sanitizer report's subject. */
+static void rl__uv_asan_line(rl__uv_log *log, char **tok, int n) {
+  if (strcmp(tok[0], "uvearly") == 0) {
+    long id = n >= 2 ? rl__uv_id(tok[1], 'R') : -1;
+    if (id > 0)
+      log->early = (int)id;
+    return;
+  }
+  long id = n >= 3 ? rl__uv_id(tok[1], 'H') : -1;
+  char *ips = id > 0 ? rl__uv_ips(log, tok[2], "s") : NULL;
+  rl__uv_freed *late = ips ? rl__uv_push(log, &log->lates, &log->nlates, sizeof *late) : NULL;
+  if (!late) {
+    free(ips);
+    return;
+  }
+  *late = (rl__uv_freed){.id = (int)id, .tid = -1, .close_ips = ips};
+}
+
 /* "thread T<n> parent=T<m> s=<ips>": where a thread was created. */
 static void rl__uv_thread_line(rl__uv_log *log, char **tok, int n) {
   long tid = n >= 4 ? rl__uv_id(tok[1], 'T') : -1;
-  char *ips = tid >= 0 ? rl__uv_ips(log, tok[3]) : NULL;
+  char *ips = tid >= 0 ? rl__uv_ips(log, tok[3], "s") : NULL;
   rl__uv_created *c = ips ? rl__uv_push(log, &log->created, &log->ncreated, sizeof *c) : NULL;
   if (!c) {
     free(ips);
@@ -315,6 +370,10 @@ static void rl__uv_line(rl__uv_log *log, char *line) {
     rl__uv_stopped(log, tok, n);
   else if (strcmp(k, "uvmisuse") == 0)
     rl__uv_misused(log, tok, n);
+  else if (strcmp(k, "uvfree") == 0)
+    rl__uv_freed_line(log, tok, n);
+  else if (strcmp(k, "uvearly") == 0 || strcmp(k, "uvlate") == 0)
+    rl__uv_asan_line(log, tok, n);
   else if (strcmp(k, "thread") == 0)
     rl__uv_thread_line(log, tok, n);
   else if (strcmp(k, "dump") == 0 || strcmp(k, "dthread") == 0)
@@ -375,16 +434,23 @@ static rl_finding *rl__uv_finding(rl__uv_log *log, rl_findings *out, rl_finding_
   return f;
 }
 
-/* "request R3 (uv_fs_open)", "handles H1, H2 (timer)": the ids of a group,
- * the first RL__UV_LISTED_IDS of them. */
-static char *rl__uv_object(const char *word, char prefix, const int *ids, size_t n,
-                           const char *what) {
+/* "R1, R4", "H1, H2, H3, H4, H5, ...": the first RL__UV_LISTED_IDS ids of
+ * a group. */
+static char *rl__uv_ids(char prefix, const int *ids, size_t n) {
   char list[128] = "";
   size_t len = 0;
   for (size_t i = 0; i < n && i < RL__UV_LISTED_IDS; i++)
     len += (size_t)snprintf(list + len, sizeof list - len, "%s%c%d", i ? ", " : "", prefix, ids[i]);
-  return rl__fmt("%s%s %s%s (%s)", word, n > 1 ? "s" : "", list,
-                 n > RL__UV_LISTED_IDS ? ", ..." : "", what);
+  return rl__fmt("%s%s", list, n > RL__UV_LISTED_IDS ? ", ..." : "");
+}
+
+/* "request R3 (uv_fs_open)", "handles H1, H2 (timer)". */
+static char *rl__uv_object(const char *word, char prefix, const int *ids, size_t n,
+                           const char *what) {
+  char *list = rl__uv_ids(prefix, ids, n);
+  char *object = list ? rl__fmt("%s%s %s (%s)", word, n > 1 ? "s" : "", list, what) : NULL;
+  free(list);
+  return object;
 }
 
 /* Where a stop happened, as a location, when it was a call; state is
@@ -565,20 +631,107 @@ static void rl__uv_misuses(rl__uv_log *log, rl_findings *out, int *added) {
   }
 }
 
+/* The handle H<id>'s item, or NULL if its creation was never logged. */
+static const rl__uv_item *rl__uv_handle(const rl__uv_log *log, int id) {
+  return id > 0 && (size_t)id < log->nhandles && log->handles[id].what ? &log->handles[id] : NULL;
+}
+
+/* Where the freed handle's uv_close() was called. */
+static void rl__uv_close_loc(rl__uv_log *log, rl_finding *f, const rl__uv_freed *fr) {
+  const rl__uv_item *h = rl__uv_handle(log, fr->id);
+  rl__uv_loc(log, f, fr->tid >= 0 ? fr->tid : h ? h->tid : -1,
+             rl__fmt("closes H%d: uv_close() only starts the close, its callback runs later",
+                     fr->id),
+             fr->close_ips);
+}
+
+/* Where the freed handle was created, when that was logged. */
+static void rl__uv_creation_loc(rl__uv_log *log, rl_finding *f, const rl__uv_freed *fr) {
+  const rl__uv_item *h = rl__uv_handle(log, fr->id);
+  if (!h)
+    return;
+  rl__uv_loc(log, f, h->tid, rl__fmt("creates H%d", fr->id), h->ips);
+  rl__uv_thread(log, f, h->tid);
+}
+
+/* "the uv_timer_t H1 was freed while its uv_close() was still pending...",
+ * how: "was freed"; n > 1 handles freed at one place: "2 uv_timer_t
+ * handles H1, H2 were freed while their ...". */
+static char *rl__uv_freed_summary(const rl__uv_log *log, const rl__uv_freed *fr, const char *how,
+                                  const char *ids, size_t n) {
+  const rl__uv_item *h = rl__uv_handle(log, fr->id);
+  char type[64];
+  snprintf(type, sizeof type, h ? "uv_%s_t" : "%s", h ? h->what : "libuv");
+  return rl__fmt("%s%s %s %s %s while %s uv_close() was still pending: libuv uses the handle "
+                 "until it calls the close callback; free it there",
+                 n > 1 ? "" : "the ", type, n > 1 ? "handles" : "handle", ids, how,
+                 n > 1 ? "their" : "its");
+}
+
+/* One memory-error finding per place closing handles were freed. */
+static void rl__uv_frees(rl__uv_log *log, rl_findings *out, int *added) {
+  int *ids = malloc(log->nfrees * sizeof *ids);
+  if (!ids) {
+    log->oom = log->nfrees > 0;
+    return;
+  }
+  for (size_t i = 0; i < log->nfrees && !log->oom; i++) {
+    const rl__uv_freed *fr = &log->frees[i];
+    if (fr->grouped)
+      continue;
+    size_t n = 0;
+    int reported = 0; /* by a sanitizer, which says it all (rl_report_rlrt_uv_retell) */
+    for (size_t k = i; k < log->nfrees; k++) {
+      rl__uv_freed *same = &log->frees[k];
+      if (strcmp(same->free_ips, fr->free_ips) != 0 || strcmp(same->close_ips, fr->close_ips) != 0)
+        continue;
+      same->grouped = 1;
+      ids[n++] = same->id;
+      for (size_t l = 0; l < log->nlates; l++)
+        reported |= same->id == log->lates[l].id;
+    }
+    if (reported)
+      continue;
+    rl_finding *f = rl__uv_finding(log, out, RL_FINDING_MEMORY_ERROR, added);
+    if (!f)
+      break;
+    const rl__uv_item *h = rl__uv_handle(log, fr->id);
+    char *list = rl__uv_ids('H', ids, n);
+    rl__uv_set(log, &f->summary,
+               list ? rl__uv_freed_summary(log, fr, n > 1 ? "were freed" : "was freed", list, n)
+                    : NULL);
+    free(list);
+    rl__uv_set(log, &f->object, rl__uv_object("handle", 'H', ids, n, h ? h->what : "?"));
+    rl__uv_loc(log, f, fr->tid,
+               rl__fmt("frees the block holding H%d while its close is pending", fr->id),
+               fr->free_ips);
+    rl__uv_thread(log, f, fr->tid);
+    rl__uv_close_loc(log, f, fr);
+    rl__uv_creation_loc(log, f, fr);
+  }
+  free(ids);
+}
+
+/* Reads the whole log into *log; 0, or -ENOMEM (log->oom). */
+static int rl__uv_read(const char *text, size_t len, rl__uv_log *log) {
+  rl__lines it = {text, text + len};
+  rl__line line;
+  while (!log->oom && rl__next_line(&it, &line)) {
+    char *buf = rl__strndup(line.s, line.len);
+    if (!buf) {
+      log->oom = 1;
+      break;
+    }
+    rl__uv_line(log, buf);
+    free(buf);
+  }
+  return log->oom ? -ENOMEM : 0;
+}
+
 int rl_report_rlrt_uv_parse(const char *text, size_t len, rl_findings *out) {
   rl__uv_log log = {0};
   int added = 0;
-  rl__lines it = {text, text + len};
-  rl__line line;
-  while (!log.oom && rl__next_line(&it, &line)) {
-    char *buf = rl__strndup(line.s, line.len);
-    if (!buf) {
-      log.oom = 1;
-      break;
-    }
-    rl__uv_line(&log, buf);
-    free(buf);
-  }
+  rl__uv_read(text, len, &log);
   if (!log.oom)
     rl__uv_requests(&log, out, &added);
   if (!log.oom)
@@ -587,7 +740,114 @@ int rl_report_rlrt_uv_parse(const char *text, size_t len, rl_findings *out) {
     rl__uv_busy_closes(&log, out, &added);
   if (!log.oom)
     rl__uv_misuses(&log, out, &added);
+  if (!log.oom)
+    rl__uv_frees(&log, out, &added);
   int oom = log.oom;
   rl__uv_log_free(&log);
   return oom ? -ENOMEM : added;
+}
+
+/* ---- a sanitizer's report, in libuv's words ---------------------------------------- */
+
+/* The first finding of found whose sanitizer bug type is bug, from from on;
+ * NULL if none. */
+static rl_finding *rl__uv_reported(rl_findings *found, const char *bug, size_t from) {
+  for (size_t i = from; i < found->count; i++)
+    if (found->items[i].detail && strcmp(found->items[i].detail, bug) == 0)
+      return &found->items[i];
+  return NULL;
+}
+
+/* A use-after-poison in a pending request's result: the read (ASan's
+ * location) and where the request was started. */
+static int rl__uv_early(rl__uv_log *log, rl_findings *asan) {
+  rl_finding *f = rl__uv_reported(asan, "use-after-poison", 0);
+  const rl__uv_item *r = (size_t)log->early < log->nreqs ? &log->reqs[log->early] : NULL;
+  if (!f || !r || !r->what || !f->nlocations)
+    return 0;
+  f->kind = RL_FINDING_FORGOTTEN_AWAIT;
+  rl__uv_set(log, &f->summary,
+             rl__fmt("%s's result is read before its callback ran: the request is still "
+                     "pending, and libuv fills in the result only just before the callback",
+                     r->what));
+  rl__uv_set(log, &f->object, rl__fmt("request R%d (%s)", log->early, r->what));
+  rl__uv_set(log, &f->locations[0].role,
+             rl__fmt("reads %s's result before its callback ran", r->what));
+  rl__uv_set(log, &f->detail,
+             strdup("AddressSanitizer: use-after-poison (racelab poisons a pending request's "
+                    "result until its callback runs)"));
+  rl__uv_loc(log, f, r->tid, strdup("starts the request"), r->ips);
+  rl__uv_thread(log, f, r->tid);
+  return 1;
+}
+
+/* Does the report's free (a stack parsed from the sanitizer's text) happen
+ * where the runtime saw H<id> freed (the top of its uvfree stack)? Both are
+ * module and offset: the same basename, the same call (the offsets of a
+ * return address and of the call before it differ by one). No uvfree line
+ * for it: any free will do, the report's address was checked already. */
+static int rl__uv_freed_there(rl__uv_log *log, const rl_stack *reported, int id) {
+  const rl__uv_freed *fr = NULL;
+  for (size_t i = 0; i < log->nfrees && !fr; i++)
+    if (log->frees[i].id == id)
+      fr = &log->frees[i];
+  if (!fr)
+    return 1;
+  rl_stack seen = {0};
+  rl__uv_stack(log, fr->free_ips, &seen);
+  int same = 0;
+  for (size_t i = 0; i < reported->count && seen.count && !same; i++) {
+    const rl_frame *a = &reported->frames[i], *b = &seen.frames[0];
+    same = a->module && b->module &&
+           strcmp(rl_path_basename(a->module), rl_path_basename(b->module)) == 0 &&
+           a->offset + 1 >= b->offset && a->offset <= b->offset + 1;
+  }
+  rl_stack_free(&seen);
+  return same;
+}
+
+/* A heap-use-after-free in a block freed while a handle inside was
+ * closing, as the sanitizer reported it ([use, free]): retold as [free,
+ * uv_close, use, the handle's creation]. */
+static void rl__uv_late(rl__uv_log *log, rl_finding *f, const rl__uv_freed *fr) {
+  rl_location use = f->locations[0];
+  f->locations[0] = f->locations[1];
+  f->nlocations = 1;
+  rl__uv_set(log, &f->locations[0].role,
+             rl__fmt("frees the block holding H%d while its close is pending", fr->id));
+  rl__uv_close_loc(log, f, fr);
+  rl_location *again = rl_finding_add_location(f);
+  if (again) {
+    *again = use;
+  } else {
+    log->oom = 1;
+    free(use.file), free(use.function), free(use.role), rl_stack_free(&use.stack);
+  }
+  char id[16];
+  snprintf(id, sizeof id, "H%d", fr->id);
+  rl__uv_set(log, &f->summary, rl__uv_freed_summary(log, fr, "was freed, then used,", id, 1));
+  const rl__uv_item *h = rl__uv_handle(log, fr->id);
+  rl__uv_set(log, &f->object, rl__uv_object("handle", 'H', &fr->id, 1, h ? h->what : "?"));
+  rl__uv_creation_loc(log, f, fr);
+}
+
+int rl_report_rlrt_uv_retell(const char *text, size_t len, rl_findings *found) {
+  rl__uv_log log = {0};
+  int told = 0;
+  if (rl__uv_read(text, len, &log) == 0 && log.early)
+    told = rl__uv_early(&log, found);
+  /* One uvlate line per report the runtime recognized; a report already
+   * retold has a new summary but keeps its bug type: its object says. */
+  for (size_t l = 0; l < log.nlates && !log.oom; l++)
+    for (rl_finding *f = rl__uv_reported(found, "heap-use-after-free", 0); f && !log.oom;
+         f = rl__uv_reported(found, "heap-use-after-free", (size_t)(f - found->items) + 1)) {
+      if (f->nlocations < 2 || (f->object && strncmp(f->object, "handle ", 7) == 0) ||
+          !rl__uv_freed_there(&log, &f->locations[1].stack, log.lates[l].id))
+        continue;
+      rl__uv_late(&log, f, &log.lates[l]);
+      told++;
+    }
+  int oom = log.oom;
+  rl__uv_log_free(&log);
+  return oom ? -ENOMEM : told;
 }

@@ -22,12 +22,33 @@
  *  - forgotten-await, for uv_loop_close returning UV_EBUSY with nothing the
  *    runtime follows still open (a handle or request it does not wrap);
  *  - sync-misuse, a call on a loop while another thread runs it, one per
- *    call site, object "loop L1".
+ *    call site, object "loop L1";
+ *  - memory-error, for a heap block freed while a handle inside it was
+ *    closing (uv_close called, its callback not run yet), one per free
+ *    site and close site, object "handle H1 (timer)";
+ *    locations: the free, the uv_close, the handle's creation. Not when
+ *    the log says a sanitizer reported the block (uvlate):
+ *    rl_report_rlrt_uv_retell then tells it.
  * A request started and never completed but found by no stop (the program
  * was killed, e.g. at a hang) is not reported: the hang is. Frames are as
  * in report_rlrt.h. Unknown and malformed lines are skipped. Returns the
  * number of findings appended, or -ENOMEM (findings appended so far stay
  * in out). */
 int rl_report_rlrt_uv_parse(const char *text, size_t len, rl_findings *out);
+
+/* Retells in libuv's words the sanitizer findings, among found (those of
+ * the process whose runtime log is text), that the log says are about a
+ * request or a handle:
+ *  - "uvearly R<n>" (ASan only): the use-after-poison finding becomes
+ *    forgotten-await, "uv_fs_read's result is read before its callback
+ *    ran", object "request R3 (uv_fs_read)", locations: the read, then
+ *    "starts the request";
+ *  - "uvlate H<n>" (ASan and TSan): each heap-use-after-free finding whose
+ *    block was freed where the runtime saw H<n> freed while closing stays
+ *    memory-error, told as a handle freed while its close was pending;
+ *    locations: the free, the uv_close, the use, the handle's creation.
+ * Returns how many findings it retold, or -ENOMEM (one may be half
+ * retold). */
+int rl_report_rlrt_uv_retell(const char *text, size_t len, rl_findings *found);
 
 #endif

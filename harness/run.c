@@ -50,10 +50,14 @@ static char *sanitizer_options(rl_build_kind build, const char *scratch) {
                       scratch);
 }
 
-/* Every file in dir whose name starts with prefix, parsed by parse. */
+/* Every file in dir whose name starts with prefix, parsed by parse. With
+ * about set, the findings of each "<prefix><pid>" are first given to it
+ * with the runtime log of the same process, "rlrt.<pid>", which may say
+ * what they are about (a sanitizer report on a libuv request or handle). */
 static void parse_logs(const char *dir, const char *prefix, int (*parse)(const char *, size_t, rl_findings *),
                        rl_findings *out, char *runtime_error, size_t errcap,
-                       int (*runtime_failed)(const char *, size_t, char *, size_t)) {
+                       int (*runtime_failed)(const char *, size_t, char *, size_t),
+                       int (*about)(const char *, size_t, rl_findings *)) {
   DIR *d = opendir(dir);
   if (!d) return;
   struct dirent *e;
@@ -64,8 +68,18 @@ static void parse_logs(const char *dir, const char *prefix, int (*parse)(const c
     size_t len;
     char *text = rl_read_untrusted_file(path, LOG_MAX, &len);
     if (text) {
-      parse(text, len, out);
+      rl_findings mine = {0};
+      parse(text, len, about ? &mine : out);
       if (runtime_failed && !runtime_error[0]) runtime_failed(text, len, runtime_error, errcap);
+      if (about && mine.count) {
+        char *log_path = rl_xasprintf("%s/rlrt.%s", dir, e->d_name + n);
+        size_t log_len;
+        char *log = rl_read_untrusted_file(log_path, LOG_MAX, &log_len);
+        if (log) about(log, log_len, &mine);
+        free(log);
+        free(log_path);
+      }
+      if (about) rl_findings_merge(out, &mine);
     }
     free(text);
     free(path);
@@ -292,14 +306,14 @@ int rl_run_once(const rl_run_config *cfg, rl_run_outcome *out, char *err, size_t
     char runtime_error[256] = "";
     if (cfg->build == RL_BUILD_TSAN)
       parse_logs(cfg->scratch, "san.", rl_report_tsan_parse, &out->findings, runtime_error, sizeof runtime_error,
-                 rl_report_tsan_runtime_error);
+                 rl_report_tsan_runtime_error, rl_report_rlrt_uv_retell);
     else
       parse_logs(cfg->scratch, "san.", rl_report_asan_parse, &out->findings, runtime_error, sizeof runtime_error,
-                 rl_report_asan_runtime_error);
+                 rl_report_asan_runtime_error, rl_report_rlrt_uv_retell);
     size_t sanitizer_found = out->findings.count;
-    parse_logs(cfg->scratch, "rlrt.", rl_report_rlrt_parse, &out->findings, runtime_error, 0, NULL);
-    parse_logs(cfg->scratch, "rlrt.", rl_report_rlrt_uv_parse, &out->findings, runtime_error, 0, NULL);
-    parse_logs(cfg->scratch, "rlrt.", rl_report_rlrt_thread_parse, &out->findings, runtime_error, 0, NULL);
+    parse_logs(cfg->scratch, "rlrt.", rl_report_rlrt_parse, &out->findings, runtime_error, 0, NULL, NULL);
+    parse_logs(cfg->scratch, "rlrt.", rl_report_rlrt_uv_parse, &out->findings, runtime_error, 0, NULL, NULL);
+    parse_logs(cfg->scratch, "rlrt.", rl_report_rlrt_thread_parse, &out->findings, runtime_error, 0, NULL, NULL);
     for (size_t i = sanitizer_found; i < out->findings.count; i++) out->findings.items[i].runtime_ids = 1;
     judge_ending(cfg, &res, runtime_error, &out->findings);
     rl_lost_update_explain(t, &out->findings);

@@ -291,6 +291,15 @@ void rlrt__thread_joining(const rlrt_thread *self, unsigned long pthread,
 /* pthread_join or pthread_detach of pthread returned rc. */
 void rlrt__thread_settled(unsigned long pthread, int rc);
 
+/* ---- frees while a libuv close is pending (rlrt_free.c, rlrt_uv.c) ------- */
+
+/* Handles whose uv_close() has not called back yet (rlrt_uv.c counts). */
+extern _Atomic int rlrt__uv_closing;
+/* The program frees p at caller while a close is pending: logs each handle
+ * closing inside the block. Weak: defined by rlrt_uv.c, which only programs
+ * that use libuv pull in. */
+void rlrt__uv_freeing(void *p, const void *caller) __attribute__((weak));
+
 /* ---- the hang dump ------------------------------------------------------- */
 
 void rlrt__dump_install(void);

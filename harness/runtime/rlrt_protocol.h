@@ -6,10 +6,10 @@
  * LINK. The harness links every program as
  *   cc <sanitizer flags> -g -O1 -fno-omit-frame-pointer <sources>
  *      <librlrt.a> @harness/runtime/wrap.rsp -lunwind -luv -lpthread
- * wrap.rsp redirects the pthread/semaphore/sleep calls (and, in TSan builds,
- * TSan's memory-access hooks) to the runtime with -Wl,--wrap, and forces the
- * runtime's constructors in with -Wl,--undefined. Calls libuv or libc make
- * internally are not wrapped (--wrap only rewrites the program's own
+ * wrap.rsp redirects the pthread/semaphore/sleep/fork/free calls (and, in
+ * TSan builds, TSan's memory-access hooks) to the runtime with -Wl,--wrap,
+ * and forces the runtime's constructors in with -Wl,--undefined. Calls
+ * libuv or libc make internally are not wrapped (--wrap only rewrites the program's own
  * references). The runtime itself no longer needs -lunwind (stacks are
  * frame-pointer walks, see rlrt_stack.c); it stays harmless on the line.
  * -fno-omit-frame-pointer is required: without it stacks are cut short.
@@ -133,6 +133,17 @@
  *       uv_close called, its callback not run yet); close and exit only
  *   uvmisuse <call> L<n> T<n> loop=T<m> s=<ips>
  *       T<n> called <call> on L<n> while T<m> was inside uv_run on it
+ *   uvfree H<n> T<n> s1=<ips> s2=<ips>
+ *       T<n> frees (at s2) a heap block holding H<n>, whose uv_close (at
+ *       s1) has not called back yet: libuv still uses the handle
+ *   (written from the sanitizer's report hook, __asan_on_error or
+ *   __tsan_on_report, just before it prints the report it is about; ASan
+ *   prints only one, TSan goes on)
+ *   uvearly R<n>                        ASan only: the report is a
+ *       use-after-poison in R<n>'s result fields, read before its callback
+ *       ran (the runtime poisons a pending uv_fs_t's result, ptr, statbuf)
+ *   uvlate H<n> s=<ips>                 the report is a heap-use-after-free
+ *       in a block freed while H<n>'s close (uv_close at s) was pending
  *   lifetimes (rlrt_unjoined.c, rlrt_proc.c; P<n> numbers the children a
  *   process forks, from 1; the "unjoined" and "unwaited" lines are written
  *   at exit(), never after _exit() or a signal):

@@ -4,10 +4,16 @@
  * program exit) logs what is still outstanding; a call on a loop that
  * another thread is running is logged as misuse. It lives in its own object
  * so a program without libuv never pulls it in (only the __wrap_uv_*
- * symbols reference it). It does not follow stream reads, polls, signals or
+ * symbols reference it). In ASan builds it also poisons a pending request's
+ * result fields, so that reading them before the callback is reported; it
+ * logs a handle's memory freed while its close is pending (rlrt_free.c
+ * calls it), and tells the harness which request or handle a sanitizer's
+ * report is about. It does not follow stream reads, polls, signals or
  * process exits, and it does not decide what is a bug: the harness does.
  */
+#include <malloc.h>
 #include <pthread.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <uv.h>
 
@@ -67,10 +73,15 @@ typedef struct {
   rlrt_fn cb;                /* the user's completion or close callback */
   rlrt_fn work;              /* uv_queue_work: the user's work callback */
   int closing;               /* handle: uv_close was called */
+  int results;               /* request: RESULTS_*, its fields poisoned */
 } rlrt_uv_entry;
+
+/* Which fields of a request libuv fills in when it completes. */
+enum { RESULTS_NONE, RESULTS_FS };
 
 static rlrt_uv_entry reqs[MAX_REQS];
 static rlrt_uv_entry handles[MAX_HANDLES];
+static rlrt_stack close_stacks[MAX_HANDLES]; /* handles[i]'s uv_close */
 /* Bumped in a forked child: what the parent started is not the child's. */
 static _Atomic int gen;
 
@@ -119,6 +130,7 @@ static void publish(rlrt_uv_entry *e, int id, const uv_loop_t *loop,
   e->cb = cb;
   e->work = NULL;
   e->closing = 0;
+  e->results = RESULTS_NONE;
   atomic_store_explicit(&e->live, 1, memory_order_release);
 }
 
@@ -219,6 +231,73 @@ static rlrt_thread *enter(const uv_loop_t *loop, const char *call,
   return t;
 }
 
+/* ---- results read before the callback ------------------------------------------ */
+
+/* AddressSanitizer's interface, weak: only ASan builds have it. In them a
+ * pending uv_fs_t's result, ptr and statbuf are poisoned from the start to
+ * the callback, so a read of them in between is an ASan use-after-poison
+ * report at the reader's line. libuv is not instrumented, so its own writes
+ * go unchecked; it writes those fields itself, never through a libc call
+ * ASan intercepts (uv_getaddrinfo_t.addrinfo is filled by getaddrinfo(),
+ * which ASan checks: it is not poisoned). A read through uv_fs_get_result()
+ * is inside libuv and not seen either.
+ * TSan builds cannot see such a read cheaply: the early read and the
+ * callback run on the loop's thread, in order, and the write of the result
+ * is libuv's, not instrumented; they report nothing. */
+extern void __asan_poison_memory_region(const volatile void *a, size_t n)
+    __attribute__((weak));
+extern void __asan_unpoison_memory_region(const volatile void *a, size_t n)
+    __attribute__((weak));
+extern void *__asan_get_report_address(void) __attribute__((weak));
+extern const char *__asan_get_report_description(void) __attribute__((weak));
+
+typedef struct {
+  size_t off, len;
+} rlrt_field;
+
+/* The result fields of a request of kind results; returns how many. */
+static int result_fields(int results, rlrt_field out[2]) {
+  if (results != RESULTS_FS)
+    return 0;
+  out[0] = (rlrt_field){offsetof(uv_fs_t, result),
+                        offsetof(uv_fs_t, path) - offsetof(uv_fs_t, result)};
+  out[1] = (rlrt_field){offsetof(uv_fs_t, statbuf), sizeof(uv_stat_t)};
+  return 2;
+}
+
+/* Poisons (on 1) or unpoisons (0) the result fields of the request e. */
+static void poison_results(const rlrt_uv_entry *e, int on) {
+  rlrt_field f[2];
+  int n = __asan_poison_memory_region ? result_fields(e->results, f) : 0;
+  const char *req = atomic_load(&e->key);
+  for (int i = 0; i < n; i++) {
+    if (on)
+      __asan_poison_memory_region(req + f[i].off, f[i].len);
+    else
+      __asan_unpoison_memory_region(req + f[i].off, f[i].len);
+  }
+}
+
+/* Before the real start: from now on reading a result is premature. */
+static void results_pending(rlrt_uv_entry *e, int results) {
+  e->results = results;
+  poison_results(e, 1);
+}
+
+/* Is addr inside a result field of a pending request? Its entry, or NULL. */
+static const rlrt_uv_entry *pending_result_at(uintptr_t addr) {
+  for (size_t i = 0; i < MAX_REQS; i++) {
+    const rlrt_uv_entry *e = &reqs[i];
+    rlrt_field f[2];
+    int n = atomic_load(&e->live) ? result_fields(e->results, f) : 0;
+    uintptr_t req = (uintptr_t)atomic_load(&e->key);
+    for (int k = 0; k < n; k++)
+      if (addr >= req + f[k].off && addr < req + f[k].off + f[k].len)
+        return e;
+  }
+  return NULL;
+}
+
 /* ---- requests ----------------------------------------------------------------- */
 
 /* Before the real start: records req with the user's callback and builds
@@ -247,10 +326,12 @@ static rlrt_uv_entry *req_begin(rlrt_thread *t, const uv_loop_t *loop,
  * already be gone (its callback ran on another thread), so only the line
  * built before is used. */
 static void req_end(rlrt_uv_entry *e, rlrt_line *l, int rc) {
-  if (rc < 0)
+  if (rc < 0) {
+    poison_results(e, 0);
     drop(e);
-  else
+  } else {
     rlrt__emit(l);
+  }
 }
 
 /* A trampoline's first step: logs "uvdone R<n>", forgets the request
@@ -264,6 +345,7 @@ static rlrt_fn req_done(const void *req) {
                             e->id, 0, NULL, (const void *)cb));
   rlrt_line l = {.n = 0};
   put_id(&l, "uvdone R", e->id);
+  poison_results(e, 0); /* the result is there now */
   drop(e);
   rlrt__emit(&l);
   rlrt__jitter(rlrt__self(), RLRT_POINT_UV);
@@ -419,8 +501,10 @@ int __wrap_uv_queue_work(uv_loop_t *loop, uv_work_t *req, uv_work_cb work_cb,
     rlrt_uv_entry *e = cb ? req_begin(t, loop, req, "uv_fs_" #name,            \
                                       (rlrt_fn)cb, &l, CALLER)                 \
                           : NULL;                                              \
-    if (e)                                                                     \
+    if (e) {                                                                   \
       cb = fs_trampoline;                                                      \
+      results_pending(e, RESULTS_FS);                                          \
+    }                                                                          \
     int rc = __real_uv_fs_##name args;                                         \
     if (e)                                                                     \
       req_end(e, &l, rc);                                                      \
@@ -576,6 +660,7 @@ static void close_trampoline(uv_handle_t *h) {
   rlrt_line l = {.n = 0};
   put_id(&l, "uvclosed H", e->id);
   drop(e);
+  atomic_fetch_sub(&rlrt__uv_closing, 1);
   rlrt__emit(&l);
   rlrt_thread *t = rlrt__self();
   rlrt__jitter(t, RLRT_POINT_UV);
@@ -594,8 +679,68 @@ void __wrap_uv_close(uv_handle_t *h, uv_close_cb cb) {
     return;
   }
   e->cb = (rlrt_fn)cb;
+  rlrt__stack_capture(&close_stacks[e - handles], CALLER);
   e->closing = 1;
+  atomic_fetch_add(&rlrt__uv_closing, 1);
   __real_uv_close(h, close_trampoline);
+}
+
+/* ---- memory freed while a close is pending ------------------------------------- */
+
+/* AddressSanitizer's and ThreadSanitizer's allocator interface, weak: a
+ * plain build has neither and asks glibc. */
+extern int __sanitizer_get_ownership(const volatile void *p) __attribute__((weak));
+extern size_t __sanitizer_get_allocated_size(const volatile void *p)
+    __attribute__((weak));
+
+/* The bytes of the heap block at p; 0 if p is no block's start (free()
+ * then reports the bad free itself). */
+static size_t block_size(const void *p) {
+  if (!__sanitizer_get_ownership)
+    return malloc_usable_size((void *)p);
+  return __sanitizer_get_ownership(p) ? __sanitizer_get_allocated_size(p) : 0;
+}
+
+/* The last blocks freed with a closing handle inside, for a sanitizer's
+ * report about them later (a ring: only the latest survive). */
+#define MAX_FREED 16
+static struct {
+  _Atomic uintptr_t lo; /* [lo, hi) the block; lo 0: unused */
+  uintptr_t hi;
+  int id;               /* H<id> */
+  rlrt_stack close;     /* its uv_close */
+} freed[MAX_FREED];
+static _Atomic unsigned next_freed;
+
+/* Logs "uvfree H<n> T<n> s1=<uv_close ips> s2=<free ips>" for each handle
+ * still closing inside the block p the program frees at caller: libuv,
+ * which is not instrumented, will use the handle after the free without
+ * any report. Called by rlrt_free.c's free() while a close is pending. */
+void rlrt__uv_freeing(void *p, const void *caller) {
+  rlrt_thread *t = rlrt__self();
+  uintptr_t lo = (uintptr_t)p, hi = lo + block_size(p);
+  for (size_t i = 0; t && i < MAX_HANDLES; i++) {
+    const rlrt_uv_entry *e = &handles[i];
+    uintptr_t h = (uintptr_t)atomic_load(&e->key);
+    if (h < lo || h >= hi || !atomic_load(&e->live) || !e->closing ||
+        e->gen != atomic_load(&gen))
+      continue;
+    unsigned slot = atomic_fetch_add(&next_freed, 1) % MAX_FREED;
+    freed[slot].hi = hi;
+    freed[slot].id = e->id;
+    freed[slot].close = close_stacks[i];
+    atomic_store(&freed[slot].lo, lo);
+    rlrt_line l = {.n = 0};
+    put_id(&l, "uvfree H", e->id);
+    put_thread(&l, t);
+    rlrt__put(&l, " s1=");
+    rlrt__put_stack(&l, &close_stacks[i]);
+    rlrt__put(&l, " s2=");
+    rlrt_stack st = {.n = 0};
+    rlrt__stack_capture(&st, caller);
+    rlrt__put_stack(&l, &st);
+    rlrt__emit(&l);
+  }
 }
 
 /* Calls checked for the loop's thread, then passed through unchanged.
@@ -729,6 +874,87 @@ int __wrap_uv_loop_close(uv_loop_t *loop) {
   if (lp)
     stop(t, lp, 0, "close", rc, 1, CALLER);
   return rc;
+}
+
+/* ---- what a sanitizer's report is about ---------------------------------------- */
+
+static int same(const char *a, const char *b) {
+  while (*a && *a == *b)
+    a++, b++;
+  return *a == *b;
+}
+
+/* The block freed while a close was pending that addr lies in, or -1. */
+static int freed_at(uintptr_t addr) {
+  for (int i = 0; i < MAX_FREED; i++) {
+    uintptr_t lo = atomic_load(&freed[i].lo);
+    if (lo && addr >= lo && addr < freed[i].hi)
+      return i;
+  }
+  return -1;
+}
+
+/* Logs "uvlate H<n> s=<uv_close ips>" when addr, used after it was freed,
+ * lies in a block freed while H<n> was closing. */
+static void used_after_free(uintptr_t addr) {
+  int i = freed_at(addr);
+  if (i < 0)
+    return;
+  rlrt_line l = {.n = 0};
+  put_id(&l, "uvlate H", freed[i].id);
+  rlrt__put(&l, " s=");
+  rlrt__put_stack(&l, &freed[i].close);
+  rlrt__emit(&l);
+}
+
+/* ASan's hook (weak in its runtime), called once it has found an error,
+ * before it prints the report and ends the process: logs "uvearly R<n>"
+ * when the report is a read of pending R<n>'s result, or "uvlate", so that
+ * the harness can say it in libuv's words. */
+void __asan_on_error(void);
+void __asan_on_error(void) {
+  if (!rlrt__cfg.on || !__asan_get_report_address || !__asan_get_report_description)
+    return;
+  uintptr_t addr = (uintptr_t)__asan_get_report_address();
+  const char *bug = __asan_get_report_description();
+  if (same(bug, "heap-use-after-free")) {
+    used_after_free(addr);
+  } else if (same(bug, "use-after-poison")) {
+    const rlrt_uv_entry *e = pending_result_at(addr);
+    if (!e)
+      return;
+    rlrt_line l = {.n = 0};
+    put_id(&l, "uvearly R", e->id);
+    rlrt__emit(&l);
+  }
+}
+
+/* TSan's report-inspection interface and hook (weak): TSan also reports a
+ * heap-use-after-free, within one thread too, and goes on. */
+extern int __tsan_get_report_data(void *report, const char **description, int *count,
+                                  int *stack_count, int *mop_count, int *loc_count,
+                                  int *mutex_count, int *thread_count,
+                                  int *unique_tid_count, void **sleep_trace,
+                                  unsigned long trace_size) __attribute__((weak));
+extern int __tsan_get_report_mop(void *report, unsigned long idx, int *tid, void **addr,
+                                 int *size, int *write, int *atomic, void **trace,
+                                 unsigned long trace_size) __attribute__((weak));
+
+/* Called by TSan before it prints each report: "uvlate" for a use of a
+ * block freed while a handle inside was closing. */
+void __tsan_on_report(void *report);
+void __tsan_on_report(void *report) {
+  const char *bug = NULL;
+  int count, stacks, mops = 0, locs, mutexes, threads, tids, tid, size, write, atomic;
+  void *addr = NULL;
+  void *trace[1]; /* TSan copies a frame even when asked for none */
+  if (!rlrt__cfg.on || !__tsan_get_report_data || !__tsan_get_report_mop ||
+      !__tsan_get_report_data(report, &bug, &count, &stacks, &mops, &locs, &mutexes,
+                              &threads, &tids, trace, 1) ||
+      !bug || !same(bug, "heap-use-after-free") || mops < 1 ||
+      !__tsan_get_report_mop(report, 0, &tid, &addr, &size, &write, &atomic, trace, 1))
+    return;
+  used_after_free((uintptr_t)addr);
 }
 
 /* ---- process exit and fork ------------------------------------------------------ */

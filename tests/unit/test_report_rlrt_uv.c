@@ -3,9 +3,13 @@
  * tests/fixtures/uv built as racelab builds programs (TSan and ASan, gcc
  * and clang when installed, the runtime and its --wrap options), run under
  * a deadline (one that "runs forever" is stopped through the hang dump),
- * and its findings checked against the fixture's own
- * "expect: <kind> "<words of the summary>"" comments: the kind, how many,
- * the words and the line where the work was started. */
+ * and its findings (its runtime log's, and its sanitizer report's, told in
+ * libuv's words where the log says so, as racelab does) checked against
+ * the fixture's own "expect: <kind> "<words of the summary>"" comments: the
+ * kind, how many, the words and the line of the first location. A fixture
+ * whose header says "ASan stops" ends with ASan's report in the ASan build;
+ * "ASan build only": the TSan build must report nothing. Also the ASan
+ * reports of tests/data/rlrt_uv/<name>.asan told with their runtime logs. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -19,7 +23,9 @@
 #include "runtime_fixture.h"
 
 #include "finding.h"
+#include "report_asan.h"
 #include "report_rlrt_uv.h"
+#include "report_tsan.h"
 #include "runtime/rlrt_protocol.h"
 #include "supervise.h"
 #include "symbolize.h"
@@ -141,6 +147,131 @@ static void test_hang(void **state) {
   rl_findings_free(&fs);
 }
 
+static void test_frees(void **state) {
+  (void)state;
+  rl_findings fs = {0};
+  parse_data("frees.log", &fs);
+  assert_int_equal(fs.count, 2);
+  const rl_finding *f = &fs.items[0];
+  assert_int_equal(f->kind, RL_FINDING_MEMORY_ERROR);
+  assert_string_equal(f->summary, "uv_tcp_t handles H1, H2 were freed while their uv_close() was "
+                                  "still pending: libuv uses the handle until it calls the close "
+                                  "callback; free it there");
+  assert_string_equal(f->object, "handles H1, H2 (tcp)");
+  assert_int_equal(f->nlocations, 3);
+  assert_string_equal(f->locations[0].role, "frees the block holding H1 while its close is pending");
+  assert_int_equal(f->locations[0].stack.count, 2);
+  assert_int_equal(f->locations[0].stack.frames[0].offset, 0x13ff);
+  assert_non_null(strstr(f->locations[1].role, "closes H1: uv_close() only starts the close"));
+  assert_int_equal(f->locations[1].stack.frames[0].offset, 0x12ff);
+  assert_string_equal(f->locations[2].role, "creates H1");
+  assert_int_equal(f->locations[2].stack.frames[0].offset, 0x10ff);
+  assert_string_equal(fs.items[1].summary, "the uv_timer_t handle H3 was freed while its uv_close() "
+                                           "was still pending: libuv uses the handle until it "
+                                           "calls the close callback; free it there");
+  rl_findings_free(&fs);
+}
+
+/* The n sanitizer reports of data/rlrt_uv/<name>.<ext> (asan or tsan),
+ * retold with <name>.log; returns how many were retold. */
+static int parse_report_data(const char *name, const char *ext, int n, rl_findings *out) {
+  char *log_path = rl_xasprintf("%s/rlrt_uv/%s.log", RL_TEST_DATA, name);
+  char *report_path = rl_xasprintf("%s/rlrt_uv/%s.%s", RL_TEST_DATA, name, ext);
+  size_t log_len, report_len;
+  char *log = rl_read_file(log_path, &log_len), *report = rl_read_file(report_path, &report_len);
+  assert_non_null(log);
+  assert_non_null(report);
+  int (*parse)(const char *, size_t, rl_findings *) =
+      strcmp(ext, "asan") == 0 ? rl_report_asan_parse : rl_report_tsan_parse;
+  assert_int_equal(parse(report, report_len, out), n);
+  int told = rl_report_rlrt_uv_retell(log, log_len, out);
+  /* The log alone: nothing more to say (the late free is the reports'). */
+  rl_findings own = {0};
+  assert_int_equal(rl_report_rlrt_uv_parse(log, log_len, &own), 0);
+  free(log), free(report), free(log_path), free(report_path);
+  return told;
+}
+
+static void test_asan_early(void **state) {
+  (void)state;
+  rl_findings fs = {0};
+  assert_int_equal(parse_report_data("early", "asan", 1, &fs), 1);
+  const rl_finding *f = &fs.items[0];
+  assert_int_equal(f->kind, RL_FINDING_FORGOTTEN_AWAIT);
+  assert_string_equal(f->summary, "uv_fs_stat's result is read before its callback ran: the request "
+                                  "is still pending, and libuv fills in the result only just "
+                                  "before the callback");
+  assert_string_equal(f->object, "request R1 (uv_fs_stat)");
+  assert_int_equal(f->nlocations, 2);
+  assert_string_equal(f->locations[0].role, "reads uv_fs_stat's result before its callback ran");
+  assert_string_equal(f->locations[0].stack.frames[0].module, "/tmp/prog");
+  assert_int_equal(f->locations[0].stack.frames[0].offset, 0x39f1);
+  assert_string_equal(f->locations[1].role, "starts the request");
+  assert_int_equal(f->locations[1].stack.frames[0].offset, 0x398b);
+  assert_non_null(strstr(f->detail, "use-after-poison"));
+  rl_findings_free(&fs);
+}
+
+static void test_asan_late(void **state) {
+  (void)state;
+  rl_findings fs = {0};
+  assert_int_equal(parse_report_data("late", "asan", 1, &fs), 1);
+  const rl_finding *f = &fs.items[0];
+  assert_int_equal(f->kind, RL_FINDING_MEMORY_ERROR);
+  assert_string_equal(f->summary, "the uv_timer_t handle H1 was freed, then used, while its "
+                                  "uv_close() was still pending: libuv uses the handle until it "
+                                  "calls the close callback; free it there");
+  assert_string_equal(f->object, "handle H1 (timer)");
+  /* The free, uv_close, the use, the creation. */
+  assert_int_equal(f->nlocations, 4);
+  assert_string_equal(f->locations[0].role, "frees the block holding H1 while its close is pending");
+  assert_int_equal(f->locations[0].stack.frames[1].offset, 0x39c8);
+  assert_int_equal(f->locations[1].stack.frames[0].offset, 0x39c0);
+  assert_string_equal(f->locations[2].role, "reads 8 bytes freed by T0");
+  assert_int_equal(f->locations[2].stack.frames[0].offset, 0x3990);
+  assert_string_equal(f->locations[3].role, "creates H1");
+  assert_int_equal(f->locations[3].stack.frames[0].offset, 0x3a34);
+  rl_findings_free(&fs);
+}
+
+/* TSan goes on after a report: both uses of the block are retold. */
+static void test_tsan_late(void **state) {
+  (void)state;
+  rl_findings fs = {0};
+  assert_int_equal(parse_report_data("late_tsan", "tsan", 2, &fs), 2);
+  for (size_t i = 0; i < 2; i++) {
+    const rl_finding *f = &fs.items[i];
+    assert_int_equal(f->kind, RL_FINDING_MEMORY_ERROR);
+    assert_non_null(strstr(f->summary, "H1 was freed, then used, while its uv_close()"));
+    assert_int_equal(f->nlocations, 4);
+    assert_int_equal(f->locations[0].stack.frames[1].offset, 0x3a1c);
+    assert_int_equal(f->locations[1].stack.frames[0].offset, 0x3a14);
+    assert_int_equal(f->locations[3].stack.frames[0].offset, 0x3a79);
+  }
+  assert_int_equal(fs.items[0].locations[2].stack.frames[0].offset, 0x39a3);
+  assert_int_equal(fs.items[1].locations[2].stack.frames[0].offset, 0x39b2);
+  rl_findings_free(&fs);
+}
+
+/* A log that names no request or handle leaves ASan's finding as it is. */
+static void test_asan_untold(void **state) {
+  (void)state;
+  rl_findings fs = {0};
+  char *asan_path = rl_xasprintf("%s/rlrt_uv/late.asan", RL_TEST_DATA);
+  size_t len;
+  char *asan = rl_read_file(asan_path, &len);
+  assert_int_equal(rl_report_asan_parse(asan, len, &fs), 1);
+  /* A request never started; a malformed stack; a block nobody freed. */
+  static const char *const logs[] = {"uvhandle H1 timer T0 s=10\nuvearly R1\n",
+                                     "uvhandle H1 timer T0 s=10\nuvlate H1 s=zz\n",
+                                     "uvhandle H1 timer T0 s=10\nuvearly R2\n"};
+  for (size_t i = 0; i < 3; i++)
+    assert_int_equal(rl_report_rlrt_uv_retell(logs[i], strlen(logs[i]), &fs), 0);
+  assert_string_equal(fs.items[0].summary, "T0 uses heap memory after it was freed");
+  rl_findings_free(&fs);
+  free(asan), free(asan_path);
+}
+
 static void test_empty_and_garbage(void **state) {
   (void)state;
   rl_findings fs = {0};
@@ -155,10 +286,19 @@ static void test_empty_and_garbage(void **state) {
 
 /* ---- fixtures, built and run ---------------------------------------------------- */
 
+/* How a fixture ends, from the words of its header comment. */
+typedef struct {
+  int asan;          /* the ASan build */
+  int forever;       /* "runs forever": stopped through the hang dump */
+  int asan_stops;    /* "ASan stops": the ASan build ends with its report */
+} ending;
+
 /* Runs bin with the runtime logging (seeded jitter on) under a 20 s
  * deadline, or, for a program that runs forever, 1.5 s and then the hang
- * dump; returns its runtime log's findings, symbolized and located. */
-static void run(const char *bin, unsigned seed, int forever, rl_findings *out) {
+ * dump; returns the findings of its runtime log and of its sanitizer's
+ * report (told in libuv's words where the log says so, as racelab does),
+ * symbolized and located. */
+static void run(const char *bin, unsigned seed, ending e, rl_findings *out) {
   char *dir = rl_xasprintf("%s/run", scratch);
   rl_remove_tree(dir);
   assert_int_equal(rl_mkdirs(dir), 0);
@@ -169,13 +309,15 @@ static void run(const char *bin, unsigned seed, int forever, rl_findings *out) {
                   vars[0], vars[1], vars[2], vars[3], NULL};
   char *argv[] = {(char *)bin, NULL};
   rl_run_spec spec = {.argv = argv, .envp = envp, .cwd = dir,
-                      .timeout_ms = forever ? 1500 : 20000, .output_cap = 65536,
+                      .timeout_ms = e.forever ? 1500 : 20000, .output_cap = 65536,
                       .dump_signal = RLRT_DUMP_SIGNAL, .dump_grace_ms = 1000};
   rl_run_result res;
   assert_int_equal(rl_supervise(&spec, &res), 0);
-  /* Every fixture that ends exits 0: a wrapper that lost a callback
-   * would make it fail (or hang). */
-  if (forever ? !res.timed_out : res.timed_out || !res.exited || res.exit_code != 0)
+  /* Every fixture that ends exits 0 unless ASan stops it: a wrapper that
+   * lost a callback would make it fail (or hang). */
+  int stopped = e.asan && e.asan_stops;
+  if (e.forever ? !res.timed_out
+                : res.timed_out || !res.exited || (res.exit_code != 0) != stopped)
     fail_msg("%s: timed out %d, exited %d with %d, signal %d\n%s", bin, res.timed_out,
              res.exited, res.exit_code, res.signal, res.err);
   char *log = rl_xasprintf("%s/rlrt.%ld", dir, res.pid);
@@ -184,6 +326,17 @@ static void run(const char *bin, unsigned seed, int forever, rl_findings *out) {
   if (!text)
     fail_msg("%s left no runtime log %s", bin, log);
   assert_true(rl_report_rlrt_uv_parse(text, len, out) >= 0);
+  char *san = rl_xasprintf("%s/san.%ld", dir, res.pid);
+  size_t san_len;
+  char *report = rl_read_file(san, &san_len);
+  if (report) {
+    rl_findings told = {0};
+    assert_true((e.asan ? rl_report_asan_parse : rl_report_tsan_parse)(report, san_len, &told) >= 0);
+    assert_true(rl_report_rlrt_uv_retell(text, len, &told) >= 0);
+    rl_findings_merge(out, &told);
+  }
+  free(report);
+  free(san);
   assert_true(rl_symbolize_findings(sym, bin, out) >= 0);
   for (size_t i = 0; i < out->count; i++)
     rl_finding_locate(&out->items[i]);
@@ -195,9 +348,12 @@ static void run(const char *bin, unsigned seed, int forever, rl_findings *out) {
   free(dir);
 }
 
-static const char *const fixtures[] = {"work_never_run", "fs_after_run", "timer_open",
-                                       "wrong_thread", "async_never_closed", "stopped_early",
-                                       "clean", "clean_io"};
+static const char *const fixtures[] = {"work_never_run",       "fs_after_run",
+                                       "timer_open",           "wrong_thread",
+                                       "async_never_closed",   "stopped_early",
+                                       "result_before_callback", "freed_while_closing",
+                                       "clean",                "clean_io",
+                                       "result_in_callback",   "freed_in_close_cb"};
 
 static void check_fixtures(const char *compiler) {
   char *cc = rl_find_program(compiler);
@@ -212,9 +368,13 @@ static void check_fixtures(const char *compiler) {
       char *bin = build_fixture(cc, sanitizers[s], "uv", fixtures[i], scratch);
       rl_findings fs = {0};
       char *text = rl_read_file(src, NULL);
-      int forever = strstr(text, "runs forever") != NULL;
+      ending e = {.asan = s == 1, .forever = strstr(text, "runs forever") != NULL,
+                  .asan_stops = strstr(text, "ASan stops") != NULL};
+      /* What only ASan can see, the TSan build must simply not report. */
+      if (!e.asan && strstr(text, "ASan build only"))
+        nex = 0;
       free(text);
-      run(bin, 1000u + (unsigned)i, forever, &fs);
+      run(bin, 1000u + (unsigned)i, e, &fs);
       if (fs.count != nex)
         fail_msg("%s %s: %zu findings, expected %zu (first: %s)", cc, bin, fs.count, nex,
                  fs.count ? fs.items[0].summary : "-");
@@ -250,6 +410,11 @@ int main(void) {
       cmocka_unit_test(test_grouped),
       cmocka_unit_test(test_busy_and_misuse),
       cmocka_unit_test(test_hang),
+      cmocka_unit_test(test_frees),
+      cmocka_unit_test(test_asan_early),
+      cmocka_unit_test(test_asan_late),
+      cmocka_unit_test(test_tsan_late),
+      cmocka_unit_test(test_asan_untold),
       cmocka_unit_test(test_empty_and_garbage),
       cmocka_unit_test(test_fixtures_gcc),
       cmocka_unit_test(test_fixtures_clang),
