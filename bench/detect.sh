@@ -660,7 +660,7 @@ summary() {
   fi
   if [ -s "$FPF" ]; then
     awk -F'\t' '{r+=$2; f+=$3; n++; if ($7=="") unknown=1; else if (min=="" || $7+0<min) min=$7+0}
-      END{printf "- zero false positives: %d findings in %d runs over %d targets (%s); at least 1000 jittered runs per target: %s\n", f, r, n,
+      END{printf "- zero false positives: %s, %d findings in %d runs over %d targets (%s); at least 1000 jittered runs per target: %s\n", f ? "not met" : "met", f, r, n,
         unknown ? "jittered runs not recorded" : sprintf("fewest jittered runs of a target: %d", min),
         unknown ? "unknown" : (min>=1000 ? "met" : "not met")}' "$FPF"
   fi
