@@ -222,7 +222,7 @@ static void tsan_clang(void **state) { tsan_sees_through("clang"); }
 
 /* The "exit" lines of one run of bin (per thread: decisions and hash),
  * sorted, as one string. */
-static char *decisions(const char *bin, const char *mode, unsigned seed) {
+static char *decisions(const char *bin, const char *mode, unsigned seed, size_t threads) {
   rl_run_result res;
   char *dir = run(bin, (run_opts){mode, seed, 0}, &res);
   assert_true(res.exited && res.exit_code == 0);
@@ -232,14 +232,19 @@ static char *decisions(const char *bin, const char *mode, unsigned seed) {
   for (char *save = NULL, *l = strtok_r(text, "\n", &save); l; l = strtok_r(NULL, "\n", &save))
     if (strncmp(l, "exit ", 5) == 0 && n < 16)
       lines[n++] = l;
-  assert_int_equal(n, 4); /* T0..T3 */
+  assert_int_equal(n, threads);
   for (size_t i = 1; i < n; i++)
     for (size_t j = i; j > 0 && strcmp(lines[j - 1], lines[j]) > 0; j--) {
       char *t = lines[j];
       lines[j] = lines[j - 1];
       lines[j - 1] = t;
     }
-  char *all = rl_xasprintf("%s|%s|%s|%s", lines[0], lines[1], lines[2], lines[3]);
+  char *all = rl_xstrdup(lines[0]);
+  for (size_t i = 1; i < n; i++) {
+    char *joined = rl_xasprintf("%s|%s", all, lines[i]);
+    free(all);
+    all = joined;
+  }
   free(text);
   free(dir);
   rl_run_result_free(&res);
@@ -252,12 +257,32 @@ static void same_seed_same_decisions(void **state) {
     char *bin = build("gcc", sans[s], "jitter_stream");
     if (!bin)
       skip();
-    char *a = decisions(bin, "random", 42), *b = decisions(bin, "random", 42);
-    char *c = decisions(bin, "random", 43);
+    char *a = decisions(bin, "random", 42, 4), *b = decisions(bin, "random", 42, 4);
+    char *c = decisions(bin, "random", 43, 4); /* T0..T3 */
     assert_string_equal(a, b);
     assert_string_not_equal(a, c);
     /* Not trivially equal: the workers drew decisions (n > 0). */
     assert_null(strstr(a, "T1 n=0 "));
+    free(a);
+    free(b);
+    free(c);
+    free(bin);
+  }
+}
+
+/* pct's change points are a function of the seed and the step: on a single
+ * thread, whose steps are the same every run, the same seed changes the
+ * same points and another seed others. */
+static void pct_same_seed_same_changes(void **state) {
+  const char *sans[] = {NULL, "thread"};
+  for (size_t s = 0; s < 2; s++) {
+    char *bin = build("gcc", sans[s], "pct_stream");
+    if (!bin)
+      skip();
+    char *a = decisions(bin, "pct", 42, 1), *b = decisions(bin, "pct", 42, 1);
+    char *c = decisions(bin, "pct", 43, 1);
+    assert_string_equal(a, b);
+    assert_string_not_equal(a, c);
     free(a);
     free(b);
     free(c);
@@ -330,6 +355,7 @@ int main(void) {
       cmocka_unit_test(fixtures_clang_tsan), cmocka_unit_test(fixtures_clang_asan),
       cmocka_unit_test(hangs_plain),         cmocka_unit_test(tsan_gcc),
       cmocka_unit_test(tsan_clang),          cmocka_unit_test(same_seed_same_decisions),
+      cmocka_unit_test(pct_same_seed_same_changes),
       cmocka_unit_test(fork_child_log),      cmocka_unit_test(clean_under_jitter),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
