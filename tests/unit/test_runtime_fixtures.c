@@ -239,9 +239,9 @@ static char *decisions(const char *bin, const char *mode, unsigned seed, size_t 
       lines[j] = lines[j - 1];
       lines[j - 1] = t;
     }
-  char *all = rl_xstrdup(lines[0]);
-  for (size_t i = 1; i < n; i++) {
-    char *joined = rl_xasprintf("%s|%s", all, lines[i]);
+  char *all = rl_xstrdup("");
+  for (size_t i = 0; i < n; i++) {
+    char *joined = rl_xasprintf("%s%s%s", all, i ? "|" : "", lines[i]);
     free(all);
     all = joined;
   }
