@@ -161,7 +161,7 @@ if [ -n "$REPORT_FROM" ]; then
 else
 
 if [ -n "$INTO" ]; then
-  WORK=$(cd "$INTO" && pwd) && [ -f "$WORK/meta.sh" ] ||
+  WORK=$(cd "$INTO" 2>/dev/null && pwd) && [ -f "$WORK/meta.sh" ] ||
     { echo "detect.sh: --into $INTO: not a folder kept by --keep-work (no meta.sh)" >&2; exit 2; }
   KEEP_WORK=1
   rm -rf "$WORK/lab"   # a fresh snapshot below
