@@ -10,8 +10,8 @@
 
 /* Why a kind of bug matters, in one or two sentences. A switch with no
  * default: the compiler names any kind added to the table and missed here. */
-static const char *why(rl_finding_kind kind) {
-  switch (kind) {
+static const char *why(const rl_finding *f) {
+  switch (f->kind) {
     case RL_FINDING_DATA_RACE:
       return "Nothing orders these accesses: no lock held by both, no join, no atomic. In C that is a data race, "
              "which is undefined behaviour: updates are lost, readers see half-written values, and the compiler "
@@ -42,6 +42,10 @@ static const char *why(rl_finding_kind kind) {
       return "A synchronization object was used against its contract. POSIX leaves this undefined: it may work "
              "here and hang or corrupt state elsewhere.";
     case RL_FINDING_MEMORY_ERROR:
+      if (f->object && strncmp(f->object, "handle ", 7) == 0)
+        return "uv_close() only starts closing a handle: libuv keeps using the handle's memory until it calls "
+               "the close callback, on a later turn of the loop. Memory freed before then is read and written "
+               "after it was freed, by libuv and by the callbacks it still runs.";
       return "Memory was used outside its lifetime. Across threads this usually means one thread freed or "
              "reused memory while another still used it.";
     case RL_FINDING_WRONG_OUTPUT:
@@ -68,8 +72,8 @@ static const char *why(rl_finding_kind kind) {
 void rl_explain(rl_finding *f) {
   if (!f->summary) f->summary = rl_xstrdup(rl_finding_kind_title(f->kind));
   free(f->explanation);
-  f->explanation = f->object ? rl_xasprintf("It is about %s. %s", f->object, why(f->kind))
-                             : rl_xstrdup(why(f->kind));
+  f->explanation = f->object ? rl_xasprintf("It is about %s. %s", f->object, why(f))
+                             : rl_xstrdup(why(f));
 }
 
 void rl_explain_all(rl_findings *list) {

@@ -51,6 +51,13 @@ rl check "$P/uaf.c" --format json --runs 2 --build asan
 expect_status 1 "uaf.c fails"
 expect_json '.findings[0].kind == "memory-error"' "uaf.c: memory-error under ASan"
 expect_json '[.findings[0].locations[] | select(.file == "uaf.c")] | length >= 1' "uaf.c: located in uaf.c"
+expect_json '.findings[0].explanation | test("libuv") | not' "uaf.c: not explained in libuv's terms"
+
+# A handle freed while its uv_close() is pending: explained in libuv's terms.
+rl check "$RL_FIXTURES/uv/freed_while_closing.c" --format json --runs 1 --build asan
+expect_status 1 "freed_while_closing.c fails"
+expect_json '.findings[0].kind == "memory-error" and (.findings[0].explanation | test("uv_close\\(\\) only starts closing"))' \
+  "freed_while_closing.c: why is told in libuv's terms"
 
 rl check "$P/compile_error.c" --format json
 expect_status 1 "compile_error.c fails"
