@@ -3,7 +3,8 @@
  * from one server, each with its own seed, output, exit status and logs;
  * runs that crash, hang (dump, then kill), flood or leave a process
  * behind; a server killed mid-run (the run is done again as a fresh
- * process); a program without the runtime (no server, no wait). After
+ * process); a program with a thread before main (refused) or without the
+ * runtime (no server, no wait). After
  * each test nothing of the program is left alive.
  */
 #include <setjmp.h>
@@ -219,6 +220,29 @@ static void test_server_dies_mid_run(void **state) {
   free(dir);
 }
 
+/* A program with a thread before the server's constructor is refused (a
+ * fork would keep one of its threads), and runs fresh as before. */
+static void test_threads_before_main(void **state) {
+  (void)state;
+  char *gcc = rl_find_program("gcc");
+  char *bin = build_fixture(gcc, "-fsanitize=thread", "hostile", "early_thread", hostile_dir);
+  char *argv[] = {bin, NULL};
+  rl_run_spec spec = {.argv = argv, .envp = server_env, .cwd = hostile_dir, .timeout_ms = 20000,
+                      .output_cap = 4096};
+  char err[256] = "";
+  assert_null(rl_forkserver_start(&spec, 20000, err, sizeof err));
+  assert_non_null(strstr(err, "refused"));
+  rl_run_result res;
+  assert_int_equal(rl_supervise(&spec, &res), 0);
+  assert_true(res.exited);
+  assert_int_equal(res.exit_code, 0);
+  assert_string_equal(res.out, "ok\n");
+  rl_run_result_free(&res);
+  assert_nothing_left();
+  free(bin);
+  free(gcc);
+}
+
 /* A program without the runtime never says READY: no server, at once. */
 static void test_no_runtime(void **state) {
   (void)state;
@@ -238,6 +262,7 @@ int main(void) {
       cmocka_unit_test(test_many_runs_asan),
       cmocka_unit_test(test_bad_runs),
       cmocka_unit_test(test_server_dies_mid_run),
+      cmocka_unit_test(test_threads_before_main),
       cmocka_unit_test(test_no_runtime),
   };
   return cmocka_run_group_tests(tests, setup, teardown);
