@@ -145,6 +145,7 @@ rlrt_thread *rlrt__thread_find(unsigned long pthread);
 
 /* The record of the program object at addr, numbering it on first use;
  * NULL if the table is full (the wrappers then only call through). */
+void rlrt__registry_init(void); /* before any thread: every object unowned */
 rlrt_obj *rlrt__obj(const void *addr, rlrt_obj_kind kind);
 /* Forget addr after destroy, so a new object there gets a new id. */
 void rlrt__obj_forget(const void *addr);

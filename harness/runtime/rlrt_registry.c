@@ -58,6 +58,14 @@ rlrt_thread *rlrt__thread_find(unsigned long pthread) {
 static rlrt_obj objs[RLRT_MAX_OBJS];
 static _Atomic int next_id[RLRT_OBJ_BARRIER + 1];
 
+/* Every slot starts unowned, before any thread exists. Claiming a slot must
+ * not write its owner: a thread that found the slot just claimed may already
+ * hold the mutex, and the claimer's late "-1" would erase that. */
+void rlrt__registry_init(void) {
+  for (size_t i = 0; i < RLRT_MAX_OBJS; i++)
+    atomic_store_explicit(&objs[i].owner, -1, memory_order_relaxed);
+}
+
 static size_t slot_of(const void *addr) {
   uint64_t h = (uint64_t)(uintptr_t)addr * 0x9E3779B97F4A7C15ULL;
   return (size_t)(h >> 51) & (RLRT_MAX_OBJS - 1);
@@ -75,7 +83,6 @@ rlrt_obj *rlrt__obj(const void *addr, rlrt_obj_kind kind) {
           continue;
       } else {
         o->kind = kind;
-        atomic_store(&o->owner, -1);
       }
       cur = addr;
     }
