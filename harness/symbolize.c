@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "report_text.h"
+#include "util.h"
 
 extern char **environ;
 
@@ -50,35 +51,18 @@ struct rl_symbolizer {
 
 /* ---- setup --------------------------------------------------------------- */
 
-/* Returns a malloc'd path to an executable `name` on PATH, or NULL. */
-static char *rl__which(const char *name) {
-  const char *path = getenv("PATH");
-  if (!path || !*path)
-    path = "/usr/local/bin:/usr/bin:/bin";
-  while (*path) {
-    const char *colon = strchr(path, ':');
-    size_t n = colon ? (size_t)(colon - path) : strlen(path);
-    char *cand = rl__fmt("%.*s/%s", (int)n, path, name);
-    if (cand && access(cand, X_OK) == 0)
-      return cand;
-    free(cand);
-    path += n + (colon ? 1 : 0);
-  }
-  return NULL;
-}
-
 rl_symbolizer *rl_symbolizer_new(void) {
   rl_symbolizer *s = calloc(1, sizeof *s);
   if (!s)
     return NULL;
   const char *forced = getenv("RL_SYMBOLIZER");
   if (forced && *forced) {
-    s->tool = strchr(forced, '/') ? strdup(forced) : rl__which(forced);
+    s->tool = strchr(forced, '/') ? strdup(forced) : rl_find_program(forced);
     s->llvm = strstr(forced, "addr2line") == NULL;
-  } else if ((s->tool = rl__which("llvm-symbolizer"))) {
+  } else if ((s->tool = rl_find_program("llvm-symbolizer"))) {
     s->llvm = 1;
   } else {
-    s->tool = rl__which("addr2line");
+    s->tool = rl_find_program("addr2line");
   }
   return s;
 }

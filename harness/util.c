@@ -126,7 +126,7 @@ int rl_write_file_atomic(const char *path, const char *data, size_t len) {
 char *rl_find_program(const char *name) {
   if (strchr(name, '/')) return access(name, X_OK) == 0 ? rl_xstrdup(name) : NULL;
   const char *env = getenv("PATH");
-  char *dirs = rl_xstrdup(env && *env ? env : "/usr/bin:/bin"), *save = NULL, *found = NULL;
+  char *dirs = rl_xstrdup(env && *env ? env : "/usr/local/bin:/usr/bin:/bin"), *save = NULL, *found = NULL;
   for (char *dir = strtok_r(dirs, ":", &save); dir && !found; dir = strtok_r(NULL, ":", &save)) {
     char *candidate = rl_path_join(dir, name);
     if (access(candidate, X_OK) == 0) found = candidate;
