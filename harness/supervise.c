@@ -136,36 +136,53 @@ static void rl__stream_drain(rl__stream *s, size_t cap) {
 /* Finding and killing what is left of a run                                 */
 /* ------------------------------------------------------------------------ */
 
+/* What /proc/<pid>/stat says of a process: its state, process group and
+ * CPU time so far. Returns 0, or -1 if it is gone or unreadable. */
+typedef struct {
+  char state;
+  int pgrp;
+  long cpu_ms;
+} rl__proc_stat;
+
+static int rl__read_proc_stat(pid_t pid, rl__proc_stat *ps) {
+  char path[64], buf[1024];
+  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+  int fd = open(path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return -1;
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0)
+    return -1;
+  buf[n] = '\0';
+  /* "pid (comm) state ppid pgrp session tty tpgid flags minflt cminflt
+   * majflt cmajflt utime stime ...": comm may hold spaces and parens. */
+  char *p = strrchr(buf, ')');
+  unsigned long utime, stime;
+  if (!p || sscanf(p + 1, " %c %*d %d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ps->state, &ps->pgrp, &utime,
+                   &stime) != 4)
+    return -1;
+  long ticks = sysconf(_SC_CLK_TCK);
+  ps->cpu_ms = (long)((utime + stime) * 1000 / (unsigned long)(ticks > 0 ? ticks : 100));
+  return 0;
+}
+
 /* Whether /proc/<pid> is a live (not zombie) process of the run: in its
  * process group, or started with its token as the first environment string
  * (a daemon that setsid() away keeps it). */
 static int rl__belongs(pid_t pid, pid_t pgid, const char *token) {
+  rl__proc_stat ps;
+  if (rl__read_proc_stat(pid, &ps) != 0 || ps.state == 'Z' || ps.state == 'X')
+    return 0;
+  if (ps.pgrp == pgid)
+    return 1;
   char path[64], buf[512];
-  snprintf(path, sizeof path, "/proc/%d/stat", (int)pid);
+  size_t tlen = strlen(token) + 1; /* the NUL ends the first string */
+  snprintf(path, sizeof path, "/proc/%d/environ", (int)pid);
   int fd = open(path, O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return 0;
-  ssize_t n = read(fd, buf, sizeof buf - 1);
-  close(fd);
-  if (n <= 0)
-    return 0;
-  buf[n] = '\0';
-  /* "pid (comm) state ppid pgrp ...": comm may hold spaces and parens. */
-  char *p = strrchr(buf, ')');
-  char state;
-  int ppid, pgrp;
-  if (!p || sscanf(p + 1, " %c %d %d", &state, &ppid, &pgrp) != 3)
-    return 0;
-  if (state == 'Z' || state == 'X')
-    return 0;
-  if (pgrp == pgid)
-    return 1;
-  size_t tlen = strlen(token) + 1; /* the NUL ends the first string */
-  snprintf(path, sizeof path, "/proc/%d/environ", (int)pid);
-  fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0)
-    return 0;
-  n = read(fd, buf, tlen);
+  ssize_t n = read(fd, buf, tlen);
   close(fd);
   return n == (ssize_t)tlen && memcmp(buf, token, tlen) == 0;
 }
@@ -352,31 +369,16 @@ static int rl__starved(pid_t pgid, long wall_ms) {
   DIR *d = opendir("/proc");
   if (!d)
     return 0;
-  long ticks = sysconf(_SC_CLK_TCK), cpu_ms = 0;
+  long cpu_ms = 0;
   int runnable = 0;
   struct dirent *e;
   while ((e = readdir(d))) {
-    char path[64], buf[1024];
-    if (e->d_name[0] < '0' || e->d_name[0] > '9')
+    rl__proc_stat ps;
+    if (e->d_name[0] < '0' || e->d_name[0] > '9' || rl__read_proc_stat(atoi(e->d_name), &ps) != 0 ||
+        ps.pgrp != pgid)
       continue;
-    snprintf(path, sizeof path, "/proc/%d/stat", atoi(e->d_name));
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-      continue;
-    ssize_t n = read(fd, buf, sizeof buf - 1);
-    close(fd);
-    if (n <= 0)
-      continue;
-    buf[n] = '\0';
-    char *p = strrchr(buf, ')'), state;
-    int ppid, pgrp;
-    unsigned long utime, stime;
-    /* state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime */
-    if (!p || sscanf(p + 1, " %c %d %d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &state, &ppid, &pgrp, &utime,
-                     &stime) != 5 || pgrp != pgid)
-      continue;
-    runnable |= state == 'R';
-    cpu_ms += (long)((utime + stime) * 1000 / (unsigned long)(ticks > 0 ? ticks : 100));
+    runnable |= ps.state == 'R';
+    cpu_ms += ps.cpu_ms;
   }
   closedir(d);
   return runnable && cpu_ms * 4 < wall_ms;
