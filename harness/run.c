@@ -50,11 +50,14 @@ static char *sanitizer_options(rl_build_kind build, const char *scratch) {
                       scratch);
 }
 
-/* Every file in dir whose name starts with prefix, parsed by parse. With
- * about set, the findings of each "<prefix><pid>" are first given to it
- * with the runtime log of the same process, "rlrt.<pid>", which may say
- * what they are about (a sanitizer report on a libuv request or handle). */
-static void parse_logs(const char *dir, const char *prefix, int (*parse)(const char *, size_t, rl_findings *),
+typedef int (*log_parser)(const char *, size_t, rl_findings *);
+
+/* Every file in dir whose name starts with prefix, read once and given to
+ * each of parsers (NULL-terminated). With about set, the findings of each
+ * "<prefix><pid>" are first given to it with the runtime log of the same
+ * process, "rlrt.<pid>", which may say what they are about (a sanitizer
+ * report on a libuv request or handle). */
+static void parse_logs(const char *dir, const char *prefix, const log_parser *parsers,
                        rl_findings *out, char *runtime_error, size_t errcap,
                        int (*runtime_failed)(const char *, size_t, char *, size_t),
                        int (*about)(const char *, size_t, rl_findings *)) {
@@ -69,7 +72,7 @@ static void parse_logs(const char *dir, const char *prefix, int (*parse)(const c
     char *text = rl_read_untrusted_file(path, LOG_MAX, &len);
     if (text) {
       rl_findings mine = {0};
-      parse(text, len, about ? &mine : out);
+      for (const log_parser *parse = parsers; *parse; parse++) (*parse)(text, len, about ? &mine : out);
       if (runtime_failed && !runtime_error[0]) runtime_failed(text, len, runtime_error, errcap);
       if (about && mine.count) {
         char *log_path = rl_xasprintf("%s/rlrt.%s", dir, e->d_name + n);
@@ -304,16 +307,14 @@ int rl_run_once(const rl_run_config *cfg, rl_run_outcome *out, char *err, size_t
     snprintf(err, errcap, "cannot start %s: %s", cfg->binary, strerror(-rc));
   } else {
     char runtime_error[256] = "";
-    if (cfg->build == RL_BUILD_TSAN)
-      parse_logs(cfg->scratch, "san.", rl_report_tsan_parse, &out->findings, runtime_error, sizeof runtime_error,
-                 rl_report_tsan_runtime_error, rl_report_rlrt_uv_retell);
-    else
-      parse_logs(cfg->scratch, "san.", rl_report_asan_parse, &out->findings, runtime_error, sizeof runtime_error,
-                 rl_report_asan_runtime_error, rl_report_rlrt_uv_retell);
+    int tsan = cfg->build == RL_BUILD_TSAN;
+    const log_parser sanitizer_parsers[] = {tsan ? rl_report_tsan_parse : rl_report_asan_parse, NULL};
+    parse_logs(cfg->scratch, "san.", sanitizer_parsers, &out->findings, runtime_error, sizeof runtime_error,
+               tsan ? rl_report_tsan_runtime_error : rl_report_asan_runtime_error, rl_report_rlrt_uv_retell);
     size_t sanitizer_found = out->findings.count;
-    parse_logs(cfg->scratch, "rlrt.", rl_report_rlrt_parse, &out->findings, runtime_error, 0, NULL, NULL);
-    parse_logs(cfg->scratch, "rlrt.", rl_report_rlrt_uv_parse, &out->findings, runtime_error, 0, NULL, NULL);
-    parse_logs(cfg->scratch, "rlrt.", rl_report_rlrt_thread_parse, &out->findings, runtime_error, 0, NULL, NULL);
+    const log_parser runtime_parsers[] = {rl_report_rlrt_parse, rl_report_rlrt_uv_parse, rl_report_rlrt_thread_parse,
+                                          NULL};
+    parse_logs(cfg->scratch, "rlrt.", runtime_parsers, &out->findings, NULL, 0, NULL, NULL);
     for (size_t i = sanitizer_found; i < out->findings.count; i++) out->findings.items[i].runtime_ids = 1;
     judge_ending(cfg, &res, runtime_error, &out->findings);
     rl_lost_update_explain(t, &out->findings);
