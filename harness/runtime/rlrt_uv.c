@@ -878,6 +878,9 @@ int __wrap_uv_loop_close(uv_loop_t *loop) {
 
 /* ---- what a sanitizer's report is about ---------------------------------------- */
 
+/* strcmp(a, b) == 0 without the sanitizers' strcmp interceptor: this runs
+ * inside their report hooks, where an intercepted call may check memory and
+ * re-enter the reporter. */
 static int same(const char *a, const char *b) {
   while (*a && *a == *b)
     a++, b++;
