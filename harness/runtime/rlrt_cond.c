@@ -29,7 +29,7 @@ static int wait(pthread_cond_t *c, pthread_mutex_t *m,
   if (!mo)
     return timed ? __real_pthread_cond_timedwait(c, m, abstime)
                  : __real_pthread_cond_wait(c, m);
-  int holds = atomic_load(&mo->owner) == t->idx;
+  int holds = rlrt__owner(mo) == t->idx;
   if (!holds)
     rlrt__misuse(t, "cond-unheld", o, mo, NULL, -2, caller);
   rlrt_obj *prev = NULL;
@@ -48,9 +48,9 @@ static int wait(pthread_cond_t *c, pthread_mutex_t *m,
     rlrt__stack_capture(&t->spurious_st, caller);
     return 0;
   }
-  int depth = atomic_load(&mo->depth);
+  int depth = rlrt__depth(mo);
   if (holds) {
-    atomic_store(&mo->owner, -1);
+    rlrt__set_owner(mo, -1, 0);
     rlrt__lock_released(t, mo);
     RLRT_TRACE(rlrt__trace_obj(t, RLRT_TEV_RELEASED, mo, 0, caller));
   }
@@ -62,8 +62,7 @@ static int wait(pthread_cond_t *c, pthread_mutex_t *m,
   rlrt__wait_end(t);
   atomic_fetch_sub(&o->waiters, 1);
   /* The real call returns with the mutex locked, held before or not. */
-  atomic_store(&mo->owner, t->idx);
-  atomic_store(&mo->depth, holds ? depth : 1);
+  rlrt__set_owner(mo, t->idx, holds ? depth : 1);
   rlrt__lock_acquired(t, mo, 1, 0, &t->wait_st);
   return rc;
 }

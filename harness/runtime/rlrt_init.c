@@ -64,7 +64,6 @@ __attribute__((constructor(102))) static void rlrt_init(void) {
   rlrt__cfg.on = rlrt__cfg.log_prefix[0] || rlrt__cfg.mode != RLRT_MODE_OFF;
   if (!rlrt__cfg.on)
     return;
-  rlrt__registry_init();
   rlrt__stack_set_top(__libc_stack_end);
   rlrt__self(); /* the main thread is T0 */
   if (rlrt__cfg.log_prefix[0] && rlrt__log_open() == 0)

@@ -81,7 +81,8 @@ typedef struct rlrt_obj {
   _Atomic(const void *) addr; /* the program's object; NULL = free slot */
   _Atomic int id;             /* M<id>, C<id>...; 0 = not numbered yet */
   rlrt_obj_kind kind;
-  _Atomic int owner;          /* mutex: T index of the holder, -1 if none */
+  _Atomic int holder;         /* mutex: 1 + T index of the holder, 0 if none,
+                                 so that a zeroed slot needs no set-up */
   _Atomic int depth;          /* recursive mutex: times the owner holds it */
   _Atomic(struct rlrt_obj *) bound; /* condvar: the mutex it was used with */
   _Atomic int waiters;        /* condvar: threads inside a wait now */
@@ -145,12 +146,26 @@ rlrt_thread *rlrt__thread_find(unsigned long pthread);
 
 /* The record of the program object at addr, numbering it on first use;
  * NULL if the table is full (the wrappers then only call through). */
-void rlrt__registry_init(void); /* before any thread: every object unowned */
 rlrt_obj *rlrt__obj(const void *addr, rlrt_obj_kind kind);
 /* Forget addr after destroy, so a new object there gets a new id. */
 void rlrt__obj_forget(const void *addr);
 /* "M3", "C1"...: the id as text, into buf (>= 16 bytes). */
 void rlrt__obj_name(const rlrt_obj *o, char *buf);
+
+/* Mutex o's holder (a T index, -1 if none) and how often a recursive one
+ * is held. They change only under the program's mutex itself, so relaxed
+ * accesses suffice (a seq_cst store is a locked xchg on x86, paid on every
+ * lock call). */
+static inline int rlrt__owner(const rlrt_obj *o) {
+  return atomic_load_explicit(&o->holder, memory_order_relaxed) - 1;
+}
+static inline int rlrt__depth(const rlrt_obj *o) {
+  return atomic_load_explicit(&o->depth, memory_order_relaxed);
+}
+static inline void rlrt__set_owner(rlrt_obj *o, int owner, int depth) {
+  atomic_store_explicit(&o->holder, owner + 1, memory_order_relaxed);
+  atomic_store_explicit(&o->depth, depth, memory_order_relaxed);
+}
 
 /* ---- the log ------------------------------------------------------------ */
 

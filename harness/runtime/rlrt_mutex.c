@@ -25,29 +25,13 @@ static int is_recursive(const pthread_mutex_t *m) {
 }
 
 /* t got m (o); st is where. A recursive re-lock only counts depth. */
-/* owner and depth change only under the program's mutex itself, so
- * relaxed accesses suffice (a seq_cst store is a locked xchg on x86, paid
- * on every lock call). */
-static int owner_of(const rlrt_obj *o) {
-  return atomic_load_explicit(&o->owner, memory_order_relaxed);
-}
-
-static int depth_of(const rlrt_obj *o) {
-  return atomic_load_explicit(&o->depth, memory_order_relaxed);
-}
-
-static void set_owner(rlrt_obj *o, int owner, int depth) {
-  atomic_store_explicit(&o->owner, owner, memory_order_relaxed);
-  atomic_store_explicit(&o->depth, depth, memory_order_relaxed);
-}
-
 static void acquired(rlrt_thread *t, rlrt_obj *o, const pthread_mutex_t *m,
                      int edges, const rlrt_stack *st) {
-  if (owner_of(o) == t->idx && is_recursive(m)) {
-    set_owner(o, t->idx, depth_of(o) + 1);
+  if (rlrt__owner(o) == t->idx && is_recursive(m)) {
+    rlrt__set_owner(o, t->idx, rlrt__depth(o) + 1);
     return;
   }
-  set_owner(o, t->idx, 1);
+  rlrt__set_owner(o, t->idx, 1);
   rlrt__lock_acquired(t, o, 1, edges, st);
 }
 
@@ -102,15 +86,15 @@ int __wrap_pthread_mutex_unlock(pthread_mutex_t *m) {
   if (!o)
     return __real_pthread_mutex_unlock(m);
   rlrt__cond_unlocking(t, o);
-  int owner = owner_of(o);
+  int owner = rlrt__owner(o);
   if (owner != t->idx) {
     rlrt__misuse(t, "unlock-unheld", o, NULL, NULL, owner,
                  __builtin_return_address(0));
-  } else if (depth_of(o) > 1) {
-    set_owner(o, owner, depth_of(o) - 1);
+  } else if (rlrt__depth(o) > 1) {
+    rlrt__set_owner(o, owner, rlrt__depth(o) - 1);
   } else {
     /* Before the real unlock: afterwards another thread may own it. */
-    set_owner(o, -1, 0);
+    rlrt__set_owner(o, -1, 0);
     rlrt__lock_released(t, o);
     RLRT_TRACE(rlrt__trace_obj(t, RLRT_TEV_RELEASED, o, 0,
                                __builtin_return_address(0)));
@@ -124,7 +108,7 @@ int __wrap_pthread_mutex_destroy(pthread_mutex_t *m) {
   rlrt_thread *t = rlrt__self();
   rlrt_obj *o = t ? rlrt__obj(m, RLRT_OBJ_MUTEX) : NULL;
   if (o) {
-    int owner = owner_of(o);
+    int owner = rlrt__owner(o);
     if (owner >= 0)
       rlrt__misuse(t, "destroy-locked", o, NULL, NULL, owner,
                    __builtin_return_address(0));

@@ -55,16 +55,12 @@ rlrt_thread *rlrt__thread_find(unsigned long pthread) {
 
 #define RLRT_MAX_OBJS 8192 /* a power of two */
 
+/* Zeroed: every slot free, every mutex unowned, without a pass over the
+ * table in each run (a forked run would fault in all its pages). Claiming
+ * a slot must not write its owner: a thread that found the slot just
+ * claimed may already hold the mutex. */
 static rlrt_obj objs[RLRT_MAX_OBJS];
 static _Atomic int next_id[RLRT_OBJ_BARRIER + 1];
-
-/* Every slot starts unowned, before any thread exists. Claiming a slot must
- * not write its owner: a thread that found the slot just claimed may already
- * hold the mutex, and the claimer's late "-1" would erase that. */
-void rlrt__registry_init(void) {
-  for (size_t i = 0; i < RLRT_MAX_OBJS; i++)
-    atomic_store_explicit(&objs[i].owner, -1, memory_order_relaxed);
-}
 
 static size_t slot_of(const void *addr) {
   uint64_t h = (uint64_t)(uintptr_t)addr * 0x9E3779B97F4A7C15ULL;
@@ -110,8 +106,7 @@ void rlrt__obj_forget(const void *addr) {
       return;
     if (cur != addr)
       continue;
-    atomic_store(&o->owner, -1);
-    atomic_store(&o->depth, 0);
+    rlrt__set_owner(o, -1, 0);
     atomic_store(&o->bound, NULL);
     atomic_store(&o->nowaiter_logged, 0);
     atomic_store(&o->id, 0);
