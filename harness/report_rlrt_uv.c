@@ -1,14 +1,15 @@
 /* report_rlrt_uv.c -- the libuv lines of racelab's runtime log to findings:
  * requests that never completed and handles never closed when a loop
  * stopped, calls on a loop from a thread other than the one running it,
- * handles freed while closing; and an AddressSanitizer report the runtime
+ * handles freed while closing, handles realloc() moved or freed before
+ * their close callback; and an AddressSanitizer report the runtime
  * said was about a request or a handle, in libuv's words. It does not
  * symbolize (symbolize.c does) nor explain (explain.c does), and it leaves
  * every other line to report_rlrt.c.
  *
  * Accepted grammar: the LOG GRAMMAR of runtime/rlrt_protocol.h. Lines used
  * here: module, thread, uvreq, uvdone, uvhandle, uvclosed, uvstop,
- * uvpending, uvopen, uvmisuse, uvfree, uvearly, uvlate. Every other line
+ * uvpending, uvopen, uvmisuse, uvfree, uvgone, uvearly, uvlate. Every other line
  * and every malformed line is skipped. Lines may come in any order (a callback can run on the loop
  * thread before the starting thread has logged the start).
  */
@@ -62,10 +63,13 @@ typedef struct {
 } rl__uv_created;
 
 /* "uvfree": H<id> freed (at free_ips) by T<tid> while closing (close_ips);
- * "uvlate" (tid -1, no free_ips): a sanitizer report is about such a block. */
+ * "uvgone" (no close_ips): moved or freed by realloc() (at free_ips) before
+ * its close callback; "uvlate" (tid -1, no free_ips): a sanitizer report is
+ * about a block freed while closing. */
 typedef struct {
   int id, tid;
   char *close_ips, *free_ips;
+  int moved;   /* uvgone: moved, not freed */
   int grouped; /* already part of a finding */
 } rl__uv_freed;
 
@@ -81,6 +85,8 @@ typedef struct {
   size_t ncreated;
   rl__uv_freed *frees;
   size_t nfrees;
+  rl__uv_freed *gones;  /* "uvgone" lines */
+  size_t ngones;
   rl__uv_freed *lates;  /* "uvlate" lines */
   size_t nlates;
   int early;            /* "uvearly R<id>": id, 0 if none */
@@ -136,6 +142,9 @@ static void rl__uv_log_free(rl__uv_log *log) {
     free(log->created[i].ips);
   for (size_t i = 0; i < log->nfrees; i++)
     free(log->frees[i].close_ips), free(log->frees[i].free_ips);
+  for (size_t i = 0; i < log->ngones; i++)
+    free(log->gones[i].free_ips);
+  free(log->gones);
   for (size_t i = 0; i < log->nlates; i++)
     free(log->lates[i].close_ips);
   free(log->lates);
@@ -312,6 +321,21 @@ static void rl__uv_freed_line(rl__uv_log *log, char **tok, int n) {
                        .free_ips = free_ips};
 }
 
+/* "uvgone H<n> T<n> <moved|freed> s=<ips>" */
+static void rl__uv_gone_line(rl__uv_log *log, char **tok, int n) {
+  long id = n >= 5 ? rl__uv_id(tok[1], 'H') : -1, tid = n >= 5 ? rl__uv_id(tok[2], 'T') : -1;
+  int moved = n >= 5 && strcmp(tok[3], "moved") == 0;
+  char *ips = id > 0 && tid >= 0 && (moved || strcmp(tok[3], "freed") == 0)
+                  ? rl__uv_ips(log, tok[4], "s")
+                  : NULL;
+  rl__uv_freed *g = ips ? rl__uv_push(log, &log->gones, &log->ngones, sizeof *g) : NULL;
+  if (!g) {
+    free(ips);
+    return;
+  }
+  *g = (rl__uv_freed){.id = (int)id, .tid = (int)tid, .free_ips = ips, .moved = moved};
+}
+
 /* "uvearly R<n>", "uvlate H<n> s=<ips>": a sanitizer report's subject. */
 static void rl__uv_asan_line(rl__uv_log *log, char **tok, int n) {
   if (strcmp(tok[0], "uvearly") == 0) {
@@ -372,6 +396,8 @@ static void rl__uv_line(rl__uv_log *log, char *line) {
     rl__uv_misused(log, tok, n);
   else if (strcmp(k, "uvfree") == 0)
     rl__uv_freed_line(log, tok, n);
+  else if (strcmp(k, "uvgone") == 0)
+    rl__uv_gone_line(log, tok, n);
   else if (strcmp(k, "uvearly") == 0 || strcmp(k, "uvlate") == 0)
     rl__uv_asan_line(log, tok, n);
   else if (strcmp(k, "thread") == 0)
@@ -654,18 +680,75 @@ static void rl__uv_creation_loc(rl__uv_log *log, rl_finding *f, const rl__uv_fre
   rl__uv_thread(log, f, h->tid);
 }
 
-/* "the uv_timer_t H1 was freed while its uv_close() was still pending...",
- * how: "was freed"; n > 1 handles freed at one place: "2 uv_timer_t
+/* "the uv_timer_t handle H1", "uv_tcp_t handles H1, H2": the n handles
+ * ids, of H<id>'s type, as a summary names them. */
+static char *rl__uv_handles_named(const rl__uv_log *log, int id, const char *ids, size_t n) {
+  const rl__uv_item *h = rl__uv_handle(log, id);
+  char type[64];
+  snprintf(type, sizeof type, h ? "uv_%s_t" : "%s", h ? h->what : "libuv");
+  return rl__fmt("%s%s %s %s", n > 1 ? "" : "the ", type, n > 1 ? "handles" : "handle", ids);
+}
+
+/* "the uv_timer_t handle H1 was freed while its uv_close() was still
+ * pending...", how: "was freed"; n > 1 handles freed at one place: "uv_timer_t
  * handles H1, H2 were freed while their ...". */
 static char *rl__uv_freed_summary(const rl__uv_log *log, const rl__uv_freed *fr, const char *how,
                                   const char *ids, size_t n) {
-  const rl__uv_item *h = rl__uv_handle(log, fr->id);
-  char type[64];
-  snprintf(type, sizeof type, h ? "uv_%s_t" : "%s", h ? h->what : "libuv");
-  return rl__fmt("%s%s %s %s %s while %s uv_close() was still pending: libuv uses the handle "
-                 "until it calls the close callback; free it there",
-                 n > 1 ? "" : "the ", type, n > 1 ? "handles" : "handle", ids, how,
-                 n > 1 ? "their" : "its");
+  char *named = rl__uv_handles_named(log, fr->id, ids, n);
+  char *summary = named ? rl__fmt("%s %s while %s uv_close() was still pending: libuv uses the "
+                                  "handle until it calls the close callback; free it there",
+                                  named, how, n > 1 ? "their" : "its")
+                        : NULL;
+  free(named);
+  return summary;
+}
+
+/* "the uv_timer_t handle H1 was moved by realloc() before its close
+ * callback ran...": n handles realloc() moved (or freed) at one place. */
+static char *rl__uv_gone_summary(const rl__uv_log *log, const rl__uv_freed *g, const char *ids,
+                                 size_t n) {
+  char *named = rl__uv_handles_named(log, g->id, ids, n);
+  const char *were = n > 1 ? "were" : "was", *its = n > 1 ? "their" : "its";
+  char *summary =
+      !named ? NULL
+      : g->moved
+          ? rl__fmt("%s %s moved by realloc() before %s close %s: libuv still points at %s old "
+                    "%s; keep each handle where it was initialized until its close callback: "
+                    "allocate handles one by one, or keep pointers in the growable array",
+                    named, were, its, n > 1 ? "callbacks ran" : "callback ran", its,
+                    n > 1 ? "addresses" : "address")
+          : rl__fmt("%s %s freed by realloc() to 0 bytes before %s close %s: libuv still "
+                    "points at %s; close %s with uv_close() and free the memory in the close "
+                    "callback",
+                    named, were, its, n > 1 ? "callbacks ran" : "callback ran",
+                    n > 1 ? "them" : "it", n > 1 ? "them" : "it");
+  free(named);
+  return summary;
+}
+
+static int rl__uv_same_ips(const char *a, const char *b) {
+  return a == b || (a && b && strcmp(a, b) == 0);
+}
+
+/* Gathers into ids the handles of arr[i..] freed or moved at arr[i]'s
+ * place (the same stacks, the same way), each id once, marking them
+ * grouped; returns how many. */
+static size_t rl__uv_group_freed(rl__uv_freed *arr, size_t len, size_t i, int *ids) {
+  size_t n = 0;
+  for (size_t k = i; k < len; k++) {
+    rl__uv_freed *same = &arr[k];
+    if (same->grouped || same->moved != arr[i].moved ||
+        !rl__uv_same_ips(same->free_ips, arr[i].free_ips) ||
+        !rl__uv_same_ips(same->close_ips, arr[i].close_ips))
+      continue;
+    same->grouped = 1;
+    size_t seen = 0;
+    while (seen < n && ids[seen] != same->id)
+      seen++;
+    if (seen == n)
+      ids[n++] = same->id;
+  }
+  return n;
 }
 
 /* One memory-error finding per place closing handles were freed. */
@@ -679,17 +762,11 @@ static void rl__uv_frees(rl__uv_log *log, rl_findings *out, int *added) {
     const rl__uv_freed *fr = &log->frees[i];
     if (fr->grouped)
       continue;
-    size_t n = 0;
+    size_t n = rl__uv_group_freed(log->frees, log->nfrees, i, ids);
     int reported = 0; /* by a sanitizer, which says it all (rl_report_rlrt_uv_retell) */
-    for (size_t k = i; k < log->nfrees; k++) {
-      rl__uv_freed *same = &log->frees[k];
-      if (strcmp(same->free_ips, fr->free_ips) != 0 || strcmp(same->close_ips, fr->close_ips) != 0)
-        continue;
-      same->grouped = 1;
-      ids[n++] = same->id;
+    for (size_t k = 0; k < n; k++)
       for (size_t l = 0; l < log->nlates; l++)
-        reported |= same->id == log->lates[l].id;
-    }
+        reported |= ids[k] == log->lates[l].id;
     if (reported)
       continue;
     rl_finding *f = rl__uv_finding(log, out, RL_FINDING_MEMORY_ERROR, added);
@@ -710,6 +787,45 @@ static void rl__uv_frees(rl__uv_log *log, rl_findings *out, int *added) {
     rl__uv_creation_loc(log, f, fr);
   }
   free(ids);
+}
+
+/* One memory-error finding per place realloc() moved (or freed) handles
+ * libuv still held. */
+static void rl__uv_gones(rl__uv_log *log, rl_findings *out, int *added) {
+  int *ids = malloc(log->ngones * sizeof *ids);
+  if (!ids) {
+    log->oom = log->ngones > 0;
+    return;
+  }
+  for (size_t i = 0; i < log->ngones && !log->oom; i++) {
+    const rl__uv_freed *g = &log->gones[i];
+    if (g->grouped)
+      continue;
+    size_t n = rl__uv_group_freed(log->gones, log->ngones, i, ids);
+    rl_finding *f = rl__uv_finding(log, out, RL_FINDING_MEMORY_ERROR, added);
+    if (!f)
+      break;
+    const rl__uv_item *h = rl__uv_handle(log, g->id);
+    char *list = rl__uv_ids('H', ids, n);
+    rl__uv_set(log, &f->summary, list ? rl__uv_gone_summary(log, g, list, n) : NULL);
+    free(list);
+    rl__uv_set(log, &f->object, rl__uv_object("open handle", 'H', ids, n, h ? h->what : "?"));
+    rl__uv_loc(log, f, g->tid,
+               rl__fmt("%s the block holding H%d with realloc()", g->moved ? "moves" : "frees",
+                       g->id),
+               g->free_ips);
+    rl__uv_thread(log, f, g->tid);
+    rl__uv_creation_loc(log, f, g);
+  }
+  free(ids);
+}
+
+/* A handle realloc() took from libuv is not also "never closed": libuv was
+ * left with the old copy, which the program could not close any more. */
+static void rl__uv_forget_gone(rl__uv_log *log) {
+  for (size_t i = 0; i < log->ngones; i++)
+    if ((size_t)log->gones[i].id < log->nhandles)
+      log->handles[log->gones[i].id].grouped = 1;
 }
 
 /* Reads the whole log into *log; 0, or -ENOMEM (log->oom). */
@@ -734,6 +850,7 @@ int rl_report_rlrt_uv_parse(const char *text, size_t len, rl_findings *out) {
   rl__uv_read(text, len, &log);
   if (!log.oom)
     rl__uv_requests(&log, out, &added);
+  rl__uv_forget_gone(&log);
   if (!log.oom)
     rl__uv_handles(&log, out, &added);
   if (!log.oom)
@@ -742,6 +859,8 @@ int rl_report_rlrt_uv_parse(const char *text, size_t len, rl_findings *out) {
     rl__uv_misuses(&log, out, &added);
   if (!log.oom)
     rl__uv_frees(&log, out, &added);
+  if (!log.oom)
+    rl__uv_gones(&log, out, &added);
   int oom = log.oom;
   rl__uv_log_free(&log);
   return oom ? -ENOMEM : added;

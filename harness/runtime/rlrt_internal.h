@@ -307,14 +307,22 @@ void rlrt__thread_joining(const rlrt_thread *self, unsigned long pthread,
 /* pthread_join or pthread_detach of pthread returned rc. */
 void rlrt__thread_settled(unsigned long pthread, int rc);
 
-/* ---- frees while a libuv close is pending (rlrt_free.c, rlrt_uv.c) ------- */
+/* ---- frees and moves of memory libuv holds (rlrt_free.c, rlrt_uv.c) ----- */
 
-/* Handles whose uv_close() has not called back yet (rlrt_uv.c counts). */
-extern _Atomic int rlrt__uv_closing;
-/* The program frees p at caller while a close is pending: logs each handle
- * closing inside the block. Weak: defined by rlrt_uv.c, which only programs
- * that use libuv pull in. */
+/* Handles whose uv_close() has not called back yet, and handles
+ * initialized whose close callback has not run (closing or not); rlrt_uv.c
+ * counts. */
+extern _Atomic int rlrt__uv_closing, rlrt__uv_open;
+/* The bytes of the heap block at p; 0 if p is no block's start. */
+size_t rlrt__block_size(const void *p);
+/* Weak, defined by rlrt_uv.c, which only programs that use libuv pull in.
+ * The program frees p at caller while a close is pending: logs each handle
+ * closing inside the block. */
 void rlrt__uv_freeing(void *p, const void *caller) __attribute__((weak));
+/* realloc() at caller moved (or, moved 0, freed) the block [p, p + size):
+ * logs each handle not closed yet inside it. */
+void rlrt__uv_gone(const void *p, size_t size, int moved, const void *caller)
+    __attribute__((weak));
 
 /* ---- the hang dump ------------------------------------------------------- */
 

@@ -6,7 +6,7 @@
  * LINK. The harness links every program as
  *   cc <sanitizer flags> -g -O1 -fno-omit-frame-pointer <sources>
  *      <librlrt.a> @harness/runtime/wrap.rsp -lunwind -luv -lpthread
- * wrap.rsp redirects the pthread/semaphore/sleep/fork/free calls (and, in
+ * wrap.rsp redirects the pthread/semaphore/sleep/fork/free/realloc calls (and, in
  * TSan builds, TSan's memory-access hooks) to the runtime with -Wl,--wrap,
  * and forces the runtime's constructors in with -Wl,--undefined. Calls
  * libuv or libc make internally are not wrapped (--wrap only rewrites the program's own
@@ -136,6 +136,11 @@
  *   uvfree H<n> T<n> s1=<ips> s2=<ips>
  *       T<n> frees (at s2) a heap block holding H<n>, whose uv_close (at
  *       s1) has not called back yet: libuv still uses the handle
+ *   uvgone H<n> T<n> <moved|freed> s=<ips>
+ *       T<n>'s realloc() (or reallocarray(), at s) moved the heap block
+ *       holding H<n> to a new address, or freed it (a new size of 0),
+ *       before H<n>'s close callback ran (closing or not): libuv still
+ *       points at the old address
  *   (written from the sanitizer's report hook, __asan_on_error or
  *   __tsan_on_report, just before it prints the report it is about; ASan
  *   prints only one, TSan goes on)

@@ -7,11 +7,11 @@
  * symbols reference it). In ASan builds it also poisons a pending request's
  * result fields, so that reading them before the callback is reported; it
  * logs a handle's memory freed while its close is pending (rlrt_free.c
- * calls it), and tells the harness which request or handle a sanitizer's
+ * calls it), and handles inside a block realloc() moves (rlrt_free.c
+ * calls it too), and tells the harness which request or handle a sanitizer's
  * report is about. It does not follow stream reads, polls, signals or
  * process exits, and it does not decide what is a bug: the harness does.
  */
-#include <malloc.h>
 #include <pthread.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -598,6 +598,8 @@ static void handle_created(rlrt_thread *t, const uv_loop_t *loop,
   rlrt_uv_entry *e = t ? claim(handles, MAX_HANDLES, h) : NULL;
   if (!e || (atomic_load(&e->live) && e->closing))
     return;
+  if (!atomic_load(&e->live)) /* not a handle initialized again */
+    atomic_fetch_add(&rlrt__uv_open, 1);
   int id = atomic_fetch_add(&next_handle, 1) + 1;
   publish(e, id, loop, type, NULL);
   rlrt_line l = {.n = 0};
@@ -661,6 +663,7 @@ static void close_trampoline(uv_handle_t *h) {
   put_id(&l, "uvclosed H", e->id);
   drop(e);
   atomic_fetch_sub(&rlrt__uv_closing, 1);
+  atomic_fetch_sub(&rlrt__uv_open, 1);
   rlrt__emit(&l);
   rlrt_thread *t = rlrt__self();
   rlrt__jitter(t, RLRT_POINT_UV);
@@ -685,21 +688,7 @@ void __wrap_uv_close(uv_handle_t *h, uv_close_cb cb) {
   __real_uv_close(h, close_trampoline);
 }
 
-/* ---- memory freed while a close is pending ------------------------------------- */
-
-/* AddressSanitizer's and ThreadSanitizer's allocator interface, weak: a
- * plain build has neither and asks glibc. */
-extern int __sanitizer_get_ownership(const volatile void *p) __attribute__((weak));
-extern size_t __sanitizer_get_allocated_size(const volatile void *p)
-    __attribute__((weak));
-
-/* The bytes of the heap block at p; 0 if p is no block's start (free()
- * then reports the bad free itself). */
-static size_t block_size(const void *p) {
-  if (!__sanitizer_get_ownership)
-    return malloc_usable_size((void *)p);
-  return __sanitizer_get_ownership(p) ? __sanitizer_get_allocated_size(p) : 0;
-}
+/* ---- memory freed or moved while libuv holds a handle in it --------------------- */
 
 /* The last blocks freed with a closing handle inside, for a sanitizer's
  * report about them later (a ring: only the latest survive). */
@@ -712,18 +701,22 @@ static struct {
 } freed[MAX_FREED];
 static _Atomic unsigned next_freed;
 
+/* Is e a handle of this process (not a forked parent's), in [lo, hi)? */
+static int held_in(const rlrt_uv_entry *e, uintptr_t lo, uintptr_t hi) {
+  uintptr_t h = (uintptr_t)atomic_load(&e->key);
+  return h >= lo && h < hi && atomic_load(&e->live) && e->gen == atomic_load(&gen);
+}
+
 /* Logs "uvfree H<n> T<n> s1=<uv_close ips> s2=<free ips>" for each handle
  * still closing inside the block p the program frees at caller: libuv,
  * which is not instrumented, will use the handle after the free without
  * any report. Called by rlrt_free.c's free() while a close is pending. */
 void rlrt__uv_freeing(void *p, const void *caller) {
   rlrt_thread *t = rlrt__self();
-  uintptr_t lo = (uintptr_t)p, hi = lo + block_size(p);
+  uintptr_t lo = (uintptr_t)p, hi = lo + rlrt__block_size(p);
   for (size_t i = 0; t && i < MAX_HANDLES; i++) {
     const rlrt_uv_entry *e = &handles[i];
-    uintptr_t h = (uintptr_t)atomic_load(&e->key);
-    if (h < lo || h >= hi || !atomic_load(&e->live) || !e->closing ||
-        e->gen != atomic_load(&gen))
+    if (!held_in(e, lo, hi) || !e->closing)
       continue;
     unsigned slot = atomic_fetch_add(&next_freed, 1) % MAX_FREED;
     freed[slot].hi = hi;
@@ -738,6 +731,29 @@ void rlrt__uv_freeing(void *p, const void *caller) {
     rlrt__put(&l, " s2=");
     rlrt_stack st = {.n = 0};
     rlrt__stack_capture(&st, caller);
+    rlrt__put_stack(&l, &st);
+    rlrt__emit(&l);
+  }
+}
+
+/* Logs "uvgone H<n> T<n> <moved|freed> s=<ips>" for each handle not
+ * closed yet (its close callback has not run) that was inside the block
+ * [p, p + size) realloc() just moved (or freed: size 0) at caller: libuv
+ * still points at the old address. Called by rlrt_free.c's realloc(). */
+void rlrt__uv_gone(const void *p, size_t size, int moved, const void *caller) {
+  rlrt_thread *t = rlrt__self();
+  uintptr_t lo = (uintptr_t)p;
+  rlrt_stack st = {.n = 0};
+  for (size_t i = 0; t && i < MAX_HANDLES; i++) {
+    const rlrt_uv_entry *e = &handles[i];
+    if (!held_in(e, lo, lo + size))
+      continue;
+    if (st.n == 0)
+      rlrt__stack_capture(&st, caller);
+    rlrt_line l = {.n = 0};
+    put_id(&l, "uvgone H", e->id);
+    put_thread(&l, t);
+    rlrt__put(&l, moved ? " moved s=" : " freed s=");
     rlrt__put_stack(&l, &st);
     rlrt__emit(&l);
   }

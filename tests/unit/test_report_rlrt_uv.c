@@ -172,6 +172,43 @@ static void test_frees(void **state) {
   rl_findings_free(&fs);
 }
 
+static void test_gones(void **state) {
+  (void)state;
+  rl_findings fs = {0};
+  parse_data("gones.log", &fs);
+  assert_int_equal(fs.count, 3);
+  /* H5, nobody moved it, is still never closed; H1-H3 are not also that. */
+  const rl_finding *f = &fs.items[0];
+  assert_int_equal(f->kind, RL_FINDING_FORGOTTEN_AWAIT);
+  assert_string_equal(f->object, "handle H5 (idle)");
+
+  f = &fs.items[1];
+  assert_int_equal(f->kind, RL_FINDING_MEMORY_ERROR);
+  assert_string_equal(f->summary, "uv_timer_t handles H1, H2 were moved by realloc() before their "
+                                  "close callbacks ran: libuv still points at their old addresses; "
+                                  "keep each handle where it was initialized until its close "
+                                  "callback: allocate handles one by one, or keep pointers in the "
+                                  "growable array");
+  assert_string_equal(f->object, "open handles H1, H2 (timer)");
+  assert_int_equal(f->nlocations, 2);
+  assert_string_equal(f->locations[0].role, "moves the block holding H1 with realloc()");
+  assert_int_equal(f->locations[0].thread, 0);
+  assert_int_equal(f->locations[0].stack.count, 2);
+  assert_int_equal(f->locations[0].stack.frames[0].offset, 0x12ff);
+  assert_string_equal(f->locations[1].role, "creates H1");
+  assert_int_equal(f->locations[1].stack.frames[0].offset, 0x10ff);
+
+  f = &fs.items[2];
+  assert_string_equal(f->summary, "the uv_tcp_t handle H3 was freed by realloc() to 0 bytes before "
+                                  "its close callback ran: libuv still points at it; close it with "
+                                  "uv_close() and free the memory in the close callback");
+  assert_string_equal(f->object, "open handle H3 (tcp)");
+  assert_string_equal(f->locations[0].role, "frees the block holding H3 with realloc()");
+  assert_int_equal(f->locations[0].stack.frames[0].offset, 0x13ff);
+  assert_int_equal(f->locations[1].stack.frames[0].offset, 0x11ff);
+  rl_findings_free(&fs);
+}
+
 /* The n sanitizer reports of data/rlrt_uv/<name>.<ext> (asan or tsan),
  * retold with <name>.log; returns how many were retold. */
 static int parse_report_data(const char *name, const char *ext, int n, rl_findings *out) {
@@ -352,8 +389,10 @@ static const char *const fixtures[] = {"work_never_run",       "fs_after_run",
                                        "timer_open",           "wrong_thread",
                                        "async_never_closed",   "stopped_early",
                                        "result_before_callback", "freed_while_closing",
+                                       "handles_in_growing_array",
                                        "clean",                "clean_io",
-                                       "result_in_callback",   "freed_in_close_cb"};
+                                       "result_in_callback",   "freed_in_close_cb",
+                                       "handle_pointers_in_growing_array"};
 
 static void check_fixtures(const char *compiler) {
   char *cc = rl_find_program(compiler);
@@ -411,6 +450,7 @@ int main(void) {
       cmocka_unit_test(test_busy_and_misuse),
       cmocka_unit_test(test_hang),
       cmocka_unit_test(test_frees),
+      cmocka_unit_test(test_gones),
       cmocka_unit_test(test_asan_early),
       cmocka_unit_test(test_asan_late),
       cmocka_unit_test(test_tsan_late),
