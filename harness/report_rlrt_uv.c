@@ -751,71 +751,70 @@ static size_t rl__uv_group_freed(rl__uv_freed *arr, size_t len, size_t i, int *i
   return n;
 }
 
-/* One memory-error finding per place closing handles were freed. */
-static void rl__uv_frees(rl__uv_log *log, rl_findings *out, int *added) {
-  int *ids = malloc(log->nfrees * sizeof *ids);
+/* Fills f, the finding of the n handles ids (list: their names) that the
+ * program freed or moved at fr's place. */
+typedef void rl__uv_tell_fn(rl__uv_log *log, rl_finding *f, const rl__uv_freed *fr,
+                            const int *ids, size_t n, const char *list);
+
+/* Closing handles freed: the free, the uv_close, the creation. */
+static void rl__uv_tell_freed(rl__uv_log *log, rl_finding *f, const rl__uv_freed *fr,
+                              const int *ids, size_t n, const char *list) {
+  const rl__uv_item *h = rl__uv_handle(log, fr->id);
+  rl__uv_set(log, &f->summary,
+             rl__uv_freed_summary(log, fr, n > 1 ? "were freed" : "was freed", list, n));
+  rl__uv_set(log, &f->object, rl__uv_object("handle", 'H', ids, n, h ? h->what : "?"));
+  rl__uv_loc(log, f, fr->tid,
+             rl__fmt("frees the block holding H%d while its close is pending", fr->id),
+             fr->free_ips);
+  rl__uv_thread(log, f, fr->tid);
+  rl__uv_close_loc(log, f, fr);
+  rl__uv_creation_loc(log, f, fr);
+}
+
+/* Handles realloc() moved (or freed) before their close callback: the
+ * realloc, the creation. */
+static void rl__uv_tell_gone(rl__uv_log *log, rl_finding *f, const rl__uv_freed *g,
+                             const int *ids, size_t n, const char *list) {
+  const rl__uv_item *h = rl__uv_handle(log, g->id);
+  rl__uv_set(log, &f->summary, rl__uv_gone_summary(log, g, list, n));
+  rl__uv_set(log, &f->object, rl__uv_object("open handle", 'H', ids, n, h ? h->what : "?"));
+  rl__uv_loc(log, f, g->tid,
+             rl__fmt("%s the block holding H%d with realloc()", g->moved ? "moves" : "frees",
+                     g->id),
+             g->free_ips);
+  rl__uv_thread(log, f, g->tid);
+  rl__uv_creation_loc(log, f, g);
+}
+
+/* One memory-error finding per place arr's handles were freed or moved
+ * (rl__uv_group_freed), told by tell. With lates, a group a sanitizer
+ * reported (uvlate) is left to rl_report_rlrt_uv_retell, which says it all. */
+static void rl__uv_freed_findings(rl__uv_log *log, rl_findings *out, int *added,
+                                  rl__uv_freed *arr, size_t len, int lates,
+                                  rl__uv_tell_fn *tell) {
+  int *ids = malloc(len * sizeof *ids);
   if (!ids) {
-    log->oom = log->nfrees > 0;
+    log->oom = len > 0;
     return;
   }
-  for (size_t i = 0; i < log->nfrees && !log->oom; i++) {
-    const rl__uv_freed *fr = &log->frees[i];
-    if (fr->grouped)
+  for (size_t i = 0; i < len && !log->oom; i++) {
+    if (arr[i].grouped)
       continue;
-    size_t n = rl__uv_group_freed(log->frees, log->nfrees, i, ids);
-    int reported = 0; /* by a sanitizer, which says it all (rl_report_rlrt_uv_retell) */
-    for (size_t k = 0; k < n; k++)
+    size_t n = rl__uv_group_freed(arr, len, i, ids);
+    int reported = 0;
+    for (size_t k = 0; k < n && lates; k++)
       for (size_t l = 0; l < log->nlates; l++)
         reported |= ids[k] == log->lates[l].id;
     if (reported)
       continue;
     rl_finding *f = rl__uv_finding(log, out, RL_FINDING_MEMORY_ERROR, added);
-    if (!f)
+    char *list = f ? rl__uv_ids('H', ids, n) : NULL;
+    if (!list) {
+      log->oom = 1;
       break;
-    const rl__uv_item *h = rl__uv_handle(log, fr->id);
-    char *list = rl__uv_ids('H', ids, n);
-    rl__uv_set(log, &f->summary,
-               list ? rl__uv_freed_summary(log, fr, n > 1 ? "were freed" : "was freed", list, n)
-                    : NULL);
+    }
+    tell(log, f, &arr[i], ids, n, list);
     free(list);
-    rl__uv_set(log, &f->object, rl__uv_object("handle", 'H', ids, n, h ? h->what : "?"));
-    rl__uv_loc(log, f, fr->tid,
-               rl__fmt("frees the block holding H%d while its close is pending", fr->id),
-               fr->free_ips);
-    rl__uv_thread(log, f, fr->tid);
-    rl__uv_close_loc(log, f, fr);
-    rl__uv_creation_loc(log, f, fr);
-  }
-  free(ids);
-}
-
-/* One memory-error finding per place realloc() moved (or freed) handles
- * libuv still held. */
-static void rl__uv_gones(rl__uv_log *log, rl_findings *out, int *added) {
-  int *ids = malloc(log->ngones * sizeof *ids);
-  if (!ids) {
-    log->oom = log->ngones > 0;
-    return;
-  }
-  for (size_t i = 0; i < log->ngones && !log->oom; i++) {
-    const rl__uv_freed *g = &log->gones[i];
-    if (g->grouped)
-      continue;
-    size_t n = rl__uv_group_freed(log->gones, log->ngones, i, ids);
-    rl_finding *f = rl__uv_finding(log, out, RL_FINDING_MEMORY_ERROR, added);
-    if (!f)
-      break;
-    const rl__uv_item *h = rl__uv_handle(log, g->id);
-    char *list = rl__uv_ids('H', ids, n);
-    rl__uv_set(log, &f->summary, list ? rl__uv_gone_summary(log, g, list, n) : NULL);
-    free(list);
-    rl__uv_set(log, &f->object, rl__uv_object("open handle", 'H', ids, n, h ? h->what : "?"));
-    rl__uv_loc(log, f, g->tid,
-               rl__fmt("%s the block holding H%d with realloc()", g->moved ? "moves" : "frees",
-                       g->id),
-               g->free_ips);
-    rl__uv_thread(log, f, g->tid);
-    rl__uv_creation_loc(log, f, g);
   }
   free(ids);
 }
@@ -858,9 +857,9 @@ int rl_report_rlrt_uv_parse(const char *text, size_t len, rl_findings *out) {
   if (!log.oom)
     rl__uv_misuses(&log, out, &added);
   if (!log.oom)
-    rl__uv_frees(&log, out, &added);
+    rl__uv_freed_findings(&log, out, &added, log.frees, log.nfrees, 1, rl__uv_tell_freed);
   if (!log.oom)
-    rl__uv_gones(&log, out, &added);
+    rl__uv_freed_findings(&log, out, &added, log.gones, log.ngones, 0, rl__uv_tell_gone);
   int oom = log.oom;
   rl__uv_log_free(&log);
   return oom ? -ENOMEM : added;
