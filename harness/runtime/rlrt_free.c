@@ -33,35 +33,39 @@ void __wrap_free(void *p) {
   __real_free(p);
 }
 
-/* Before a resize of p: its size while a handle is open, else 0 (nothing
- * inside it to look for). */
-static size_t watched(const void *p) {
-  if (!p || atomic_load_explicit(&rlrt__uv_open, memory_order_relaxed) == 0 ||
-      !rlrt__uv_gone)
-    return 0;
-  return rlrt__block_size(p);
+/* Might p's block hold a handle libuv still uses? Only if one is open. */
+static inline int watched(const void *p) {
+  return p && atomic_load_explicit(&rlrt__uv_open, memory_order_relaxed) > 0 &&
+         rlrt__uv_gone;
 }
 
-/* After the resize of p (size bytes, 0 if not watched) into q: a moved
- * block, or one freed by a resize to zero bytes, lost the handles inside.
- * A failed resize (q NULL, zero 0) leaves the block where it was. */
-static void *resized(const void *p, size_t size, void *q, int zero, const void *caller) {
-  if (size && q != p && (q || zero))
+void *__real_realloc(void *p, size_t n);
+void *__real_reallocarray(void *p, size_t nmemb, size_t n);
+
+/* realloc(p, n) (array 0) or reallocarray(p, nmemb, n) of a watched block,
+ * called at caller: a moved block, or one freed by a resize to zero bytes,
+ * lost the handles inside. A failed resize (NULL, not to zero bytes) leaves
+ * the block where it was. Out of line, so that the common case (no handle
+ * open) stays a load and a jump. */
+static __attribute__((noinline)) void *resize_watched(void *p, size_t nmemb, size_t n, int array,
+                                                      const void *caller) {
+  size_t size = rlrt__block_size(p);
+  void *q = array ? __real_reallocarray(p, nmemb, n) : __real_realloc(p, n);
+  if (size && q != p && (q || nmemb == 0 || n == 0))
     rlrt__uv_gone(p, size, q != NULL, caller);
   return q;
 }
 
-void *__real_realloc(void *p, size_t n);
 void *__wrap_realloc(void *p, size_t n);
 void *__wrap_realloc(void *p, size_t n) {
-  size_t size = watched(p);
-  return resized(p, size, __real_realloc(p, n), n == 0, __builtin_return_address(0));
+  if (!watched(p))
+    return __real_realloc(p, n);
+  return resize_watched(p, 1, n, 0, __builtin_return_address(0));
 }
 
-void *__real_reallocarray(void *p, size_t nmemb, size_t n);
 void *__wrap_reallocarray(void *p, size_t nmemb, size_t n);
 void *__wrap_reallocarray(void *p, size_t nmemb, size_t n) {
-  size_t size = watched(p);
-  return resized(p, size, __real_reallocarray(p, nmemb, n), nmemb == 0 || n == 0,
-                 __builtin_return_address(0));
+  if (!watched(p))
+    return __real_reallocarray(p, nmemb, n);
+  return resize_watched(p, nmemb, n, 1, __builtin_return_address(0));
 }
