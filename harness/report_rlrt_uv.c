@@ -708,20 +708,23 @@ static char *rl__uv_freed_summary(const rl__uv_log *log, const rl__uv_freed *fr,
 static char *rl__uv_gone_summary(const rl__uv_log *log, const rl__uv_freed *g, const char *ids,
                                  size_t n) {
   char *named = rl__uv_handles_named(log, g->id, ids, n);
-  const char *were = n > 1 ? "were" : "was", *its = n > 1 ? "their" : "its";
+  if (!named)
+    return NULL;
+  int many = n > 1;
+  const char *before = many ? "were %s by realloc() before their close callbacks ran"
+                            : "was %s by realloc() before its close callback ran";
+  char *what = rl__fmt(before, g->moved ? "moved" : "freed (resized to 0 bytes)");
   char *summary =
-      !named ? NULL
+      !what ? NULL
       : g->moved
-          ? rl__fmt("%s %s moved by realloc() before %s close %s: libuv still points at %s old "
-                    "%s; keep each handle where it was initialized until its close callback: "
-                    "allocate handles one by one, or keep pointers in the growable array",
-                    named, were, its, n > 1 ? "callbacks ran" : "callback ran", its,
-                    n > 1 ? "addresses" : "address")
-          : rl__fmt("%s %s freed by realloc() to 0 bytes before %s close %s: libuv still "
-                    "points at %s; close %s with uv_close() and free the memory in the close "
-                    "callback",
-                    named, were, its, n > 1 ? "callbacks ran" : "callback ran",
-                    n > 1 ? "them" : "it", n > 1 ? "them" : "it");
+          ? rl__fmt("%s %s: libuv still points at %s; keep each handle where it was initialized "
+                    "until its close callback: allocate handles one by one, or keep pointers "
+                    "in the growable array",
+                    named, what, many ? "their old addresses" : "its old address")
+          : rl__fmt("%s %s: libuv still points at %s; close a handle with uv_close() and free its "
+                    "memory in the close callback",
+                    named, what, many ? "them" : "it");
+  free(what);
   free(named);
   return summary;
 }

@@ -6,10 +6,10 @@
  * so a program without libuv never pulls it in (only the __wrap_uv_*
  * symbols reference it). In ASan builds it also poisons a pending request's
  * result fields, so that reading them before the callback is reported; it
- * logs a handle's memory freed while its close is pending (rlrt_free.c
- * calls it), and handles inside a block realloc() moves (rlrt_free.c
- * calls it too), and tells the harness which request or handle a sanitizer's
- * report is about. It does not follow stream reads, polls, signals or
+ * logs handles whose memory goes away under libuv (rlrt_free.c calls it):
+ * freed while closing, or inside a block realloc() moves before their
+ * close callback; and it tells the harness which request or handle a
+ * sanitizer's report is about. It does not follow stream reads, polls, signals or
  * process exits, and it does not decide what is a bug: the harness does.
  */
 #include <pthread.h>
@@ -738,8 +738,9 @@ void rlrt__uv_freeing(void *p, const void *caller) {
 
 /* Logs "uvgone H<n> T<n> <moved|freed> s=<ips>" for each handle not
  * closed yet (its close callback has not run) that was inside the block
- * [p, p + size) realloc() just moved (or freed: size 0) at caller: libuv
- * still points at the old address. Called by rlrt_free.c's realloc(). */
+ * [p, p + size) realloc() at caller just moved (moved 1) or freed (a new
+ * size of 0): libuv still points at the old address. Called by
+ * rlrt_free.c's realloc() and reallocarray(). */
 void rlrt__uv_gone(const void *p, size_t size, int moved, const void *caller) {
   rlrt_thread *t = rlrt__self();
   uintptr_t lo = (uintptr_t)p;

@@ -199,9 +199,10 @@ static void test_gones(void **state) {
   assert_int_equal(f->locations[1].stack.frames[0].offset, 0x10ff);
 
   f = &fs.items[2];
-  assert_string_equal(f->summary, "the uv_tcp_t handle H3 was freed by realloc() to 0 bytes before "
-                                  "its close callback ran: libuv still points at it; close it with "
-                                  "uv_close() and free the memory in the close callback");
+  assert_string_equal(f->summary, "the uv_tcp_t handle H3 was freed (resized to 0 bytes) by "
+                                  "realloc() before its close callback ran: libuv still points at "
+                                  "it; close a handle with uv_close() and free its memory in the "
+                                  "close callback");
   assert_string_equal(f->object, "open handle H3 (tcp)");
   assert_string_equal(f->locations[0].role, "frees the block holding H3 with realloc()");
   assert_int_equal(f->locations[0].stack.frames[0].offset, 0x13ff);
