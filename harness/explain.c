@@ -44,10 +44,10 @@ static const char *why(const rl_finding *f) {
     case RL_FINDING_MEMORY_ERROR:
       if (f->object && strncmp(f->object, "open handle", 11) == 0)
         return "libuv keeps the address of every handle from its uv_*_init() until its close callback has run: "
-               "the loop's list of handles, its timer heap and its watchers point at it. Memory holding such a "
-               "handle must stay where it is until then: realloc() copies the handle to a new address and "
-               "frees the old one, which libuv goes on reading and writing. libuv is not instrumented, so no "
-               "sanitizer sees it; the copy is a handle libuv has never heard of.";
+               "the loop's list of handles, its timer heap and its watchers point at it. Until then the "
+               "handle's memory must stay where it is: freed, or moved by realloc() (which copies the handle "
+               "to a new address and frees the old one), it is still read and written by libuv, which is not "
+               "instrumented, so no sanitizer sees it.";
       if (f->object && strncmp(f->object, "handle ", 7) == 0)
         return "uv_close() only starts closing a handle: libuv keeps using the handle's memory until it calls "
                "the close callback, on a later turn of the loop. Memory freed before then is read and written "

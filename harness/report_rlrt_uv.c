@@ -1,8 +1,8 @@
 /* report_rlrt_uv.c -- the libuv lines of racelab's runtime log to findings:
  * requests that never completed and handles never closed when a loop
  * stopped, calls on a loop from a thread other than the one running it,
- * handles freed while closing, handles realloc() moved or freed before
- * their close callback; and an AddressSanitizer report the runtime
+ * handles freed while closing, handles realloc() moved or that were freed
+ * before their close callback; and an AddressSanitizer report the runtime
  * said was about a request or a handle, in libuv's words. It does not
  * symbolize (symbolize.c does) nor explain (explain.c does), and it leaves
  * every other line to report_rlrt.c.
@@ -63,7 +63,7 @@ typedef struct {
 } rl__uv_created;
 
 /* "uvfree": H<id> freed (at free_ips) by T<tid> while closing (close_ips);
- * "uvgone" (no close_ips): moved or freed by realloc() (at free_ips) before
+ * "uvgone" (no close_ips): moved by realloc() or freed (at free_ips) before
  * its close callback; "uvlate" (tid -1, no free_ips): a sanitizer report is
  * about a block freed while closing. */
 typedef struct {
@@ -704,16 +704,17 @@ static char *rl__uv_freed_summary(const rl__uv_log *log, const rl__uv_freed *fr,
 }
 
 /* "the uv_timer_t handle H1 was moved by realloc() before its close
- * callback ran...": n handles realloc() moved (or freed) at one place. */
+ * callback ran...": n handles realloc() moved, or that were freed, at one
+ * place. */
 static char *rl__uv_gone_summary(const rl__uv_log *log, const rl__uv_freed *g, const char *ids,
                                  size_t n) {
   char *named = rl__uv_handles_named(log, g->id, ids, n);
   if (!named)
     return NULL;
   int many = n > 1;
-  const char *before = many ? "were %s by realloc() before their close callbacks ran"
-                            : "was %s by realloc() before its close callback ran";
-  char *what = rl__fmt(before, g->moved ? "moved" : "freed (resized to 0 bytes)");
+  const char *before = many ? "were %s before their close callbacks ran"
+                            : "was %s before its close callback ran";
+  char *what = rl__fmt(before, g->moved ? "moved by realloc()" : "freed");
   char *summary =
       !what ? NULL
       : g->moved
@@ -774,16 +775,16 @@ static void rl__uv_tell_freed(rl__uv_log *log, rl_finding *f, const rl__uv_freed
   rl__uv_creation_loc(log, f, fr);
 }
 
-/* Handles realloc() moved (or freed) before their close callback: the
- * realloc, the creation. */
+/* Handles realloc() moved, or freed, before their close callback: the
+ * realloc or the free, the creation. */
 static void rl__uv_tell_gone(rl__uv_log *log, rl_finding *f, const rl__uv_freed *g,
                              const int *ids, size_t n, const char *list) {
   const rl__uv_item *h = rl__uv_handle(log, g->id);
   rl__uv_set(log, &f->summary, rl__uv_gone_summary(log, g, list, n));
   rl__uv_set(log, &f->object, rl__uv_object("open handle", 'H', ids, n, h ? h->what : "?"));
   rl__uv_loc(log, f, g->tid,
-             rl__fmt("%s the block holding H%d with realloc()", g->moved ? "moves" : "frees",
-                     g->id),
+             g->moved ? rl__fmt("moves the block holding H%d with realloc()", g->id)
+                      : rl__fmt("frees the block holding H%d", g->id),
              g->free_ips);
   rl__uv_thread(log, f, g->tid);
   rl__uv_creation_loc(log, f, g);

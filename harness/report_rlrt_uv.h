@@ -30,9 +30,10 @@
  *    the log says a sanitizer reported the block (uvlate):
  *    rl_report_rlrt_uv_retell then tells it;
  *  - memory-error, for handles not closed yet inside a heap block
- *    realloc() moved (or freed), one per realloc site, object "open
- *    handle H1 (timer)"; locations: the realloc, the first handle's
- *    creation. Such a handle is not also reported as never closed.
+ *    realloc() moved, or freed by realloc() or free(), one per site,
+ *    object "open handle H1 (timer)"; locations: the realloc or free, the
+ *    first handle's creation. Such a handle is not also reported as never
+ *    closed.
  * A request started and never completed but found by no stop (the program
  * was killed, e.g. at a hang) is not reported: the hang is. Frames are as
  * in report_rlrt.h. Unknown and malformed lines are skipped. Returns the

@@ -1,16 +1,16 @@
 /* rlrt_free.c -- the program's own free() and realloc() calls (--wrap), so
  * that memory holding a libuv handle libuv still uses is caught where it
- * goes away: freed while the handle's close is pending, or moved (or
- * freed) by realloc() before the handle's close callback ran. libuv is not
- * instrumented, and its later use of the old address is never reported.
- * It only counts on rlrt_uv.c, and only while a handle is closing (free)
- * or open (realloc); otherwise a call costs one load more.
+ * goes away before the handle's close callback ran: freed (while the
+ * handle's close is pending, or with the handle never closed), or moved
+ * (or freed) by realloc(). libuv is not instrumented, and its later use of
+ * the old address is never reported. It only counts on rlrt_uv.c, and only
+ * while a handle is open; otherwise a call costs one load more.
  */
 #include <malloc.h>
 
 #include "rlrt_internal.h"
 
-_Atomic int rlrt__uv_closing, rlrt__uv_open;
+_Atomic int rlrt__uv_open;
 
 /* AddressSanitizer's and ThreadSanitizer's allocator interface, weak: a
  * plain build has neither and asks glibc. */
@@ -27,7 +27,7 @@ size_t rlrt__block_size(const void *p) {
 void __real_free(void *p);
 void __wrap_free(void *p);
 void __wrap_free(void *p) {
-  if (p && atomic_load_explicit(&rlrt__uv_closing, memory_order_relaxed) > 0 &&
+  if (p && atomic_load_explicit(&rlrt__uv_open, memory_order_relaxed) > 0 &&
       rlrt__uv_freeing)
     rlrt__uv_freeing(p, __builtin_return_address(0));
   __real_free(p);

@@ -309,15 +309,14 @@ void rlrt__thread_settled(unsigned long pthread, int rc);
 
 /* ---- frees and moves of memory libuv holds (rlrt_free.c, rlrt_uv.c) ----- */
 
-/* Handles whose uv_close() has not called back yet, and handles
- * initialized whose close callback has not run (closing or not); rlrt_uv.c
- * counts. */
-extern _Atomic int rlrt__uv_closing, rlrt__uv_open;
+/* Handles initialized whose close callback has not run (closing or not);
+ * rlrt_uv.c counts. */
+extern _Atomic int rlrt__uv_open;
 /* The bytes of the heap block at p; 0 if p is no block's start. */
 size_t rlrt__block_size(const void *p);
 /* Weak, defined by rlrt_uv.c, which only programs that use libuv pull in.
- * The program frees p at caller while a close is pending: logs each handle
- * closing inside the block. */
+ * The program frees p at caller while a handle is open: logs each handle
+ * closing inside the block, and a handle not closed at its start. */
 void rlrt__uv_freeing(void *p, const void *caller) __attribute__((weak));
 /* realloc() at caller moved (or, moved 0, freed) the block [p, p + size):
  * logs each handle not closed yet inside it. */

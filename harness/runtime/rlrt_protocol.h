@@ -137,10 +137,11 @@
  *       T<n> frees (at s2) a heap block holding H<n>, whose uv_close (at
  *       s1) has not called back yet: libuv still uses the handle
  *   uvgone H<n> T<n> <moved|freed> s=<ips>
- *       T<n>'s realloc() (or reallocarray(), at s) moved the heap block
- *       holding H<n> to a new address, or freed it (a new size of 0),
- *       before H<n>'s close callback ran (closing or not): libuv still
- *       points at the old address
+ *       before H<n>'s close callback ran, T<n> moved the heap block holding
+ *       it to a new address with realloc() or reallocarray() (at s), or
+ *       freed it: with a resize to 0 bytes (H<n> closing or not), or with
+ *       free() (H<n> at the block's start, never passed to uv_close():
+ *       uvfree tells a closing one). libuv still points at the old address
  *   (written from the sanitizer's report hook, __asan_on_error or
  *   __tsan_on_report, just before it prints the report it is about; ASan
  *   prints only one, TSan goes on)

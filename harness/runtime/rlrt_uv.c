@@ -82,18 +82,33 @@ enum { RESULTS_NONE, RESULTS_FS };
 static rlrt_uv_entry reqs[MAX_REQS];
 static rlrt_uv_entry handles[MAX_HANDLES];
 static rlrt_stack close_stacks[MAX_HANDLES]; /* handles[i]'s uv_close */
+
+/* One of them to search. A search for a key not there stops at an empty
+ * slot or past reach, whichever comes first: once every slot has held a
+ * key (now removed, TOMB), only reach keeps it short. free() searches the
+ * handles on every call while one is open. */
+typedef struct {
+  rlrt_uv_entry *tab;
+  size_t cap;           /* a power of two */
+  _Atomic size_t reach; /* the farthest from its first slot a key was put */
+} rlrt_uv_table;
+
+static rlrt_uv_table req_table = {reqs, MAX_REQS, 0};
+static rlrt_uv_table handle_table = {handles, MAX_HANDLES, 0};
 /* Bumped in a forked child: what the parent started is not the child's. */
 static _Atomic int gen;
+/* Handles whose uv_close() has not called back yet. */
+static _Atomic int closing_handles;
 
 static size_t slot_of(const void *key, size_t cap) {
   uint64_t h = (uint64_t)(uintptr_t)key * 0x9E3779B97F4A7C15ULL;
   return (size_t)(h >> 40) & (cap - 1);
 }
 
-static rlrt_uv_entry *find(rlrt_uv_entry *tab, size_t cap, const void *key) {
-  size_t i = slot_of(key, cap);
-  for (size_t probe = 0; probe < cap; probe++) {
-    rlrt_uv_entry *e = &tab[(i + probe) & (cap - 1)];
+static rlrt_uv_entry *find(rlrt_uv_table *t, const void *key) {
+  size_t i = slot_of(key, t->cap), reach = atomic_load(&t->reach);
+  for (size_t probe = 0; probe <= reach; probe++) {
+    rlrt_uv_entry *e = &t->tab[(i + probe) & (t->cap - 1)];
     const void *cur = atomic_load_explicit(&e->key, memory_order_acquire);
     if (cur == NULL)
       return NULL;
@@ -105,17 +120,23 @@ static rlrt_uv_entry *find(rlrt_uv_entry *tab, size_t cap, const void *key) {
 
 /* The entry for key, reusing its live one (a request started again, a
  * handle initialized again); NULL if the table is full. */
-static rlrt_uv_entry *claim(rlrt_uv_entry *tab, size_t cap, const void *key) {
-  rlrt_uv_entry *e = find(tab, cap, key);
+static rlrt_uv_entry *claim(rlrt_uv_table *t, const void *key) {
+  rlrt_uv_entry *e = find(t, key);
   if (e)
     return e;
-  size_t i = slot_of(key, cap);
-  for (size_t probe = 0; probe < cap; probe++) {
-    e = &tab[(i + probe) & (cap - 1)];
+  size_t i = slot_of(key, t->cap);
+  for (size_t probe = 0; probe < t->cap; probe++) {
+    e = &t->tab[(i + probe) & (t->cap - 1)];
     const void *cur = atomic_load(&e->key);
     if ((cur == NULL || cur == TOMB) &&
-        atomic_compare_exchange_strong(&e->key, &cur, key))
+        atomic_compare_exchange_strong(&e->key, &cur, key)) {
+      /* Before the entry is published: whoever looks it up once it is
+       * live sees a reach that covers it. */
+      size_t reach = atomic_load(&t->reach);
+      while (probe > reach && !atomic_compare_exchange_weak(&t->reach, &reach, probe))
+        ;
       return e;
+    }
   }
   return NULL;
 }
@@ -306,7 +327,7 @@ static const rlrt_uv_entry *pending_result_at(uintptr_t addr) {
 static rlrt_uv_entry *req_begin(rlrt_thread *t, const uv_loop_t *loop,
                                 const void *req, const char *what, rlrt_fn cb,
                                 rlrt_line *l, const void *caller) {
-  rlrt_uv_entry *e = t ? claim(reqs, MAX_REQS, req) : NULL;
+  rlrt_uv_entry *e = t ? claim(&req_table, req) : NULL;
   if (!e)
     return NULL;
   int id = atomic_fetch_add(&next_req, 1) + 1;
@@ -337,7 +358,7 @@ static void req_end(rlrt_uv_entry *e, rlrt_line *l, int rc) {
 /* A trampoline's first step: logs "uvdone R<n>", forgets the request
  * (its callback may start it again) and returns the user's callback. */
 static rlrt_fn req_done(const void *req) {
-  rlrt_uv_entry *e = find(reqs, MAX_REQS, req);
+  rlrt_uv_entry *e = find(&req_table, req);
   if (!e)
     abort(); /* a trampoline is only installed with its entry */
   rlrt_fn cb = e->cb;
@@ -353,7 +374,7 @@ static rlrt_fn req_done(const void *req) {
 }
 
 static void work_trampoline(uv_work_t *req) {
-  rlrt_uv_entry *e = find(reqs, MAX_REQS, req);
+  rlrt_uv_entry *e = find(&req_table, req);
   if (!e)
     abort();
   /* On a pool thread: perturb when the work runs against the loop. */
@@ -595,7 +616,7 @@ void __wrap_uv_pipe_connect(uv_connect_t *req, uv_pipe_t *handle,
 static void handle_created(rlrt_thread *t, const uv_loop_t *loop,
                            const void *h, const char *type,
                            const void *caller) {
-  rlrt_uv_entry *e = t ? claim(handles, MAX_HANDLES, h) : NULL;
+  rlrt_uv_entry *e = t ? claim(&handle_table, h) : NULL;
   if (!e || (atomic_load(&e->live) && e->closing))
     return;
   if (!atomic_load(&e->live)) /* not a handle initialized again */
@@ -655,14 +676,14 @@ int __wrap_uv_spawn(uv_loop_t *loop, uv_process_t *h,
 }
 
 static void close_trampoline(uv_handle_t *h) {
-  rlrt_uv_entry *e = find(handles, MAX_HANDLES, h);
+  rlrt_uv_entry *e = find(&handle_table, h);
   if (!e)
     abort(); /* installed only with its entry, kept while closing */
   uv_close_cb cb = (uv_close_cb)e->cb;
   rlrt_line l = {.n = 0};
   put_id(&l, "uvclosed H", e->id);
   drop(e);
-  atomic_fetch_sub(&rlrt__uv_closing, 1);
+  atomic_fetch_sub(&closing_handles, 1);
   atomic_fetch_sub(&rlrt__uv_open, 1);
   rlrt__emit(&l);
   rlrt_thread *t = rlrt__self();
@@ -676,7 +697,7 @@ void __real_uv_close(uv_handle_t *h, uv_close_cb cb);
 void __wrap_uv_close(uv_handle_t *h, uv_close_cb cb);
 void __wrap_uv_close(uv_handle_t *h, uv_close_cb cb) {
   rlrt_thread *t = enter(h->loop, "uv_close", CALLER);
-  rlrt_uv_entry *e = t ? find(handles, MAX_HANDLES, h) : NULL;
+  rlrt_uv_entry *e = t ? find(&handle_table, h) : NULL;
   if (!e || e->closing) {
     __real_uv_close(h, cb); /* untracked, or closed twice (libuv aborts) */
     return;
@@ -684,7 +705,7 @@ void __wrap_uv_close(uv_handle_t *h, uv_close_cb cb) {
   e->cb = (rlrt_fn)cb;
   rlrt__stack_capture(&close_stacks[e - handles], CALLER);
   e->closing = 1;
-  atomic_fetch_add(&rlrt__uv_closing, 1);
+  atomic_fetch_add(&closing_handles, 1);
   __real_uv_close(h, close_trampoline);
 }
 
@@ -707,14 +728,22 @@ static int held_in(const rlrt_uv_entry *e, uintptr_t lo, uintptr_t hi) {
   return h >= lo && h < hi && atomic_load(&e->live) && e->gen == atomic_load(&gen);
 }
 
+/* Logs "uvgone H<n> T<n> <moved|freed> s=<ips>" for e, whose block was
+ * moved or freed at st. */
+static void gone(rlrt_thread *t, const rlrt_uv_entry *e, int moved, const rlrt_stack *st) {
+  rlrt_line l = {.n = 0};
+  put_id(&l, "uvgone H", e->id);
+  put_thread(&l, t);
+  rlrt__put(&l, moved ? " moved s=" : " freed s=");
+  rlrt__put_stack(&l, st);
+  rlrt__emit(&l);
+}
+
 /* Logs "uvfree H<n> T<n> s1=<uv_close ips> s2=<free ips>" for each handle
- * still closing inside the block p the program frees at caller: libuv,
- * which is not instrumented, will use the handle after the free without
- * any report. Called by rlrt_free.c's free() while a close is pending. */
-void rlrt__uv_freeing(void *p, const void *caller) {
-  rlrt_thread *t = rlrt__self();
+ * still closing inside the block p the program frees at caller. */
+static void freeing_closing(rlrt_thread *t, void *p, const void *caller) {
   uintptr_t lo = (uintptr_t)p, hi = lo + rlrt__block_size(p);
-  for (size_t i = 0; t && i < MAX_HANDLES; i++) {
+  for (size_t i = 0; i < MAX_HANDLES; i++) {
     const rlrt_uv_entry *e = &handles[i];
     if (!held_in(e, lo, hi) || !e->closing)
       continue;
@@ -736,6 +765,28 @@ void rlrt__uv_freeing(void *p, const void *caller) {
   }
 }
 
+/* The program frees p at caller while a handle is open: libuv, which is
+ * not instrumented, will use a handle inside after the free without any
+ * report. While a close is pending, every closing handle inside the block
+ * is logged (uvfree); a handle never passed to uv_close() is looked up at
+ * the block's start only (uvgone ... freed), where a handle allocated
+ * alone, or first in its struct, lies: one search, not a scan of the
+ * table, as this runs on every free() while a handle is open. Called by
+ * rlrt_free.c's free(). */
+void rlrt__uv_freeing(void *p, const void *caller) {
+  rlrt_thread *t = rlrt__self();
+  if (!t)
+    return;
+  if (atomic_load(&closing_handles) > 0)
+    freeing_closing(t, p, caller);
+  const rlrt_uv_entry *e = find(&handle_table, p);
+  if (!e || e->closing || e->gen != atomic_load(&gen))
+    return;
+  rlrt_stack st = {.n = 0};
+  rlrt__stack_capture(&st, caller);
+  gone(t, e, 0, &st);
+}
+
 /* Logs "uvgone H<n> T<n> <moved|freed> s=<ips>" for each handle not
  * closed yet (its close callback has not run) that was inside the block
  * [p, p + size) realloc() at caller just moved (moved 1) or freed (a new
@@ -751,12 +802,7 @@ void rlrt__uv_gone(const void *p, size_t size, int moved, const void *caller) {
       continue;
     if (st.n == 0)
       rlrt__stack_capture(&st, caller);
-    rlrt_line l = {.n = 0};
-    put_id(&l, "uvgone H", e->id);
-    put_thread(&l, t);
-    rlrt__put(&l, moved ? " moved s=" : " freed s=");
-    rlrt__put_stack(&l, &st);
-    rlrt__emit(&l);
+    gone(t, e, moved, &st);
   }
 }
 
