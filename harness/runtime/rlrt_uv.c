@@ -83,10 +83,10 @@ static rlrt_uv_entry reqs[MAX_REQS];
 static rlrt_uv_entry handles[MAX_HANDLES];
 static rlrt_stack close_stacks[MAX_HANDLES]; /* handles[i]'s uv_close */
 
-/* One of them to search. A search for a key not there stops at an empty
- * slot or past reach, whichever comes first: once every slot has held a
- * key (now removed, TOMB), only reach keeps it short. free() searches the
- * handles on every call while one is open. */
+/* reqs or handles, as searched. A search for a key not there stops at an
+ * empty slot or past reach, whichever comes first: once every slot has
+ * held a key (now removed, TOMB), only reach keeps it short, and free()
+ * searches the handles on every call while one is open. */
 typedef struct {
   rlrt_uv_entry *tab;
   size_t cap;           /* a power of two */
