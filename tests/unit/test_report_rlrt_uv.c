@@ -392,7 +392,8 @@ static const char *const fixtures[] = {"work_never_run",       "fs_after_run",
                                        "handles_in_growing_array", "freed_without_close",
                                        "clean",                "clean_io",
                                        "result_in_callback",   "freed_in_close_cb",
-                                       "handle_pointers_in_growing_array", "closed_then_freed"};
+                                       "handle_pointers_in_growing_array", "closed_then_freed",
+                                       "many_handles_closed"};
 
 static void check_fixtures(const char *compiler) {
   char *cc = rl_find_program(compiler);
