@@ -6,9 +6,9 @@
  * so a program without libuv never pulls it in (only the __wrap_uv_*
  * symbols reference it). In ASan builds it also poisons a pending request's
  * result fields, so that reading them before the callback is reported; it
- * logs handles whose memory goes away under libuv (rlrt_free.c calls it):
- * freed while closing, or inside a block realloc() moves before their
- * close callback; and it tells the harness which request or handle a
+ * logs handles whose memory goes away before their close callback
+ * (rlrt_free.c calls it): freed (while closing, or never closed), or
+ * inside a block realloc() moves; and it tells the harness which request or handle a
  * sanitizer's report is about. It does not follow stream reads, polls, signals or
  * process exits, and it does not decide what is a bug: the harness does.
  */
