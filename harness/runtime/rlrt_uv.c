@@ -99,6 +99,10 @@ static rlrt_uv_table handle_table = {handles, MAX_HANDLES, 0};
 static _Atomic int gen;
 /* Handles whose uv_close() has not called back yet. */
 static _Atomic int closing_handles;
+/* [lowest, highest + 1) of the addresses handles were ever initialized at:
+ * a block outside holds none, and needs no scan (handles often live in
+ * static or stack memory, far from the heap blocks being resized). */
+static _Atomic uintptr_t handles_lo = UINTPTR_MAX, handles_hi;
 
 static size_t slot_of(const void *key, size_t cap) {
   uint64_t h = (uint64_t)(uintptr_t)key * 0x9E3779B97F4A7C15ULL;
@@ -621,6 +625,12 @@ static void handle_created(rlrt_thread *t, const uv_loop_t *loop,
     return;
   if (!atomic_load(&e->live)) /* not a handle initialized again */
     atomic_fetch_add(&rlrt__uv_open, 1);
+  uintptr_t at = (uintptr_t)h, cur = atomic_load(&handles_lo);
+  while (at < cur && !atomic_compare_exchange_weak(&handles_lo, &cur, at))
+    ;
+  cur = atomic_load(&handles_hi);
+  while (at >= cur && !atomic_compare_exchange_weak(&handles_hi, &cur, at + 1))
+    ;
   int id = atomic_fetch_add(&next_handle, 1) + 1;
   publish(e, id, loop, type, NULL);
   rlrt_line l = {.n = 0};
@@ -722,6 +732,11 @@ static struct {
 } freed[MAX_FREED];
 static _Atomic unsigned next_freed;
 
+/* Might the block [lo, hi) hold a handle? */
+static int may_hold(uintptr_t lo, uintptr_t hi) {
+  return lo < atomic_load(&handles_hi) && hi > atomic_load(&handles_lo);
+}
+
 /* Is e a handle of this process (not a forked parent's), in [lo, hi)? */
 static int held_in(const rlrt_uv_entry *e, uintptr_t lo, uintptr_t hi) {
   uintptr_t h = (uintptr_t)atomic_load(&e->key);
@@ -743,6 +758,8 @@ static void gone(rlrt_thread *t, const rlrt_uv_entry *e, int moved, const rlrt_s
  * still closing inside the block p the program frees at caller. */
 static void freeing_closing(rlrt_thread *t, void *p, const void *caller) {
   uintptr_t lo = (uintptr_t)p, hi = lo + rlrt__block_size(p);
+  if (!may_hold(lo, hi))
+    return;
   for (size_t i = 0; i < MAX_HANDLES; i++) {
     const rlrt_uv_entry *e = &handles[i];
     if (!held_in(e, lo, hi) || !e->closing)
@@ -795,8 +812,10 @@ void rlrt__uv_freeing(void *p, const void *caller) {
 void rlrt__uv_gone(const void *p, size_t size, int moved, const void *caller) {
   rlrt_thread *t = rlrt__self();
   uintptr_t lo = (uintptr_t)p;
+  if (!t || !may_hold(lo, lo + size))
+    return;
   rlrt_stack st = {.n = 0};
-  for (size_t i = 0; t && i < MAX_HANDLES; i++) {
+  for (size_t i = 0; i < MAX_HANDLES; i++) {
     const rlrt_uv_entry *e = &handles[i];
     if (!held_in(e, lo, lo + size))
       continue;
