@@ -86,8 +86,9 @@ static void arg(argv_builder *b, const char *s) {
   b->v[b->n] = NULL;
 }
 
-/* The full compile-and-link command, output path last-but-libs. */
-static argv_builder compile_command(const rl_target *t, rl_build_kind kind, const char *output) {
+/* The compiler and every flag that decides how the sources read: the build
+ * and the screen's preprocessing share them. */
+static argv_builder flags_command(const rl_target *t, rl_build_kind kind) {
   argv_builder b = {0};
   arg(&b, rl_build_compiler());
   for (const char *const *f = common_flags; *f; f++) arg(&b, *f);
@@ -95,6 +96,12 @@ static argv_builder compile_command(const rl_target *t, rl_build_kind kind, cons
   /* A learner's copy (--against) includes the exercise's own headers. */
   arg(&b, "-I");
   arg(&b, t->run_dir);
+  return b;
+}
+
+/* The full compile-and-link command, output path last-but-libs. */
+static argv_builder compile_command(const rl_target *t, rl_build_kind kind, const char *output) {
+  argv_builder b = flags_command(t, kind);
   for (size_t i = 0; i < t->nsources; i++) arg(&b, t->sources[i]);
   arg(&b, "-o");
   arg(&b, output);
@@ -175,30 +182,36 @@ static int compile(const rl_target *t, const argv_builder *cmd, const rl_sandbox
   return ok ? 0 : 1;
 }
 
-int rl_build(const rl_target *t, rl_build_kind kind, const rl_sandbox *sandbox, rl_build_result *out, char *err,
-             size_t errcap) {
-  memset(out, 0, sizeof *out);
+/* A private folder in the build cache for one compile, or NULL with a
+ * one-line reason in err. */
+static char *work_folder(char *err, size_t errcap) {
   const char *cache = rl_cache_dir();
   if (!cache) {
     snprintf(err, errcap, "cannot create the build cache: %s", strerror(errno));
-    return -1;
+    return NULL;
   }
+  char *work = rl_xasprintf("%s/build.XXXXXX", cache);
+  if (mkdtemp(work)) return work;
+  snprintf(err, errcap, "cannot create a build folder in %s: %s", cache, strerror(errno));
+  free(work);
+  return NULL;
+}
+
+int rl_build(const rl_target *t, rl_build_kind kind, const rl_sandbox *sandbox, rl_build_result *out, char *err,
+             size_t errcap) {
+  memset(out, 0, sizeof *out);
   /* The binary keeps the target's name so sanitizer frames read well. It is
    * built in a private folder of the cache and published by rename, so a
    * concurrent racelab sees all of it or nothing. */
+  char *work = work_folder(err, errcap);
+  if (!work) return -1;
   const char *stem = rl_path_basename(t->sources[0]);
   char *name = rl_xstrndup(stem, strcspn(stem, "."));
-  char *work = rl_xasprintf("%s/build.XXXXXX", cache);
-  if (!mkdtemp(work)) {
-    snprintf(err, errcap, "cannot create a build folder in %s: %s", cache, strerror(errno));
-    free(name), free(work);
-    return -1;
-  }
   char *tmp = rl_path_join(work, name);
   argv_builder cmd = compile_command(t, kind, tmp);
   char hex[33];
   int rc = cache_key(&cmd, hex, err, errcap);
-  char *final_dir = rc == 0 ? rl_xasprintf("%s/%s-%s", cache, hex, kind_names[kind]) : NULL;
+  char *final_dir = rc == 0 ? rl_xasprintf("%s/%s-%s", rl_cache_dir(), hex, kind_names[kind]) : NULL;
   char *final = final_dir ? rl_path_join(final_dir, name) : NULL;
   if (rc == 0 && rl_is_file(final)) {
     out->diagnostics = rl_xstrdup("");
@@ -217,6 +230,31 @@ int rl_build(const rl_target *t, rl_build_kind kind, const rl_sandbox *sandbox, 
   rl_remove_tree(work);
   rl_free_strv(cmd.v);
   free(name), free(work), free(tmp), free(final_dir), free(final);
+  return rc;
+}
+
+int rl_build_preprocess(const rl_target *t, rl_build_kind kind, const char *source, const rl_sandbox *sandbox,
+                        char **text, char *err, size_t errcap) {
+  *text = NULL;
+  char *work = work_folder(err, errcap);
+  if (!work) return -1;
+  char *output = rl_path_join(work, "source.i");
+  argv_builder cmd = flags_command(t, kind);
+  arg(&cmd, "-E");
+  arg(&cmd, "-dD"); /* keep the #define lines too: the screen reads them */
+  arg(&cmd, source);
+  arg(&cmd, "-o");
+  arg(&cmd, output);
+  rl_build_result diagnostics = {0};
+  int rc = compile(t, &cmd, sandbox, work, &diagnostics, err, errcap);
+  if (rc == 0 && !(*text = rl_read_file(output, NULL))) {
+    snprintf(err, errcap, "cannot read %s: %s", output, strerror(errno));
+    rc = -1;
+  }
+  rl_build_result_free(&diagnostics);
+  rl_remove_tree(work);
+  rl_free_strv(cmd.v);
+  free(work), free(output);
   return rc;
 }
 

@@ -125,6 +125,7 @@ static void describe_failure(const rl_grade_test *t, char **message, char **outp
       for (size_t j = i; j < r->findings.count; j++)
         if (r->findings.items[j].kind == f->kind && r->findings.items[j].count > k) k = r->findings.items[j].count;
       if (f->kind == RL_FINDING_BUILD_ERROR) fprintf(m, "%sdoes not compile", seen ? "; " : "");
+      else if (rl_finding_kind_before_runs(f->kind)) fprintf(m, "%s%s", seen ? "; " : "", rl_finding_kind_name(f->kind));
       else fprintf(m, "%s%s in %d/%d runs", seen ? "; " : "", rl_finding_kind_name(f->kind), k, r->runs);
       seen |= 1u << f->kind;
     }
@@ -132,8 +133,11 @@ static void describe_failure(const rl_grade_test *t, char **message, char **outp
       print_diagnostics(o, f->detail ? f->detail : "", t);
       continue;
     }
-    fprintf(o, "%s: %s (%d/%d runs, first seed %llu)\n", rl_finding_kind_name(f->kind),
-            f->summary ? f->summary : "", f->count, r->runs, (unsigned long long)f->seed);
+    if (rl_finding_kind_before_runs(f->kind))
+      fprintf(o, "%s: %s\n", rl_finding_kind_name(f->kind), f->summary ? f->summary : "");
+    else
+      fprintf(o, "%s: %s (%d/%d runs, first seed %llu)\n", rl_finding_kind_name(f->kind),
+              f->summary ? f->summary : "", f->count, r->runs, (unsigned long long)f->seed);
     char buf[PATH_MAX];
     const char *path = f->nlocations && f->locations[0].file ? shown_path(t, f->locations[0].file, buf) : NULL;
     if (path) fprintf(o, "  at %s:%d\n", path, f->locations[0].line);

@@ -88,7 +88,7 @@ static void print_finding(FILE *out, const rl_palette *c, const rl_emit_ctx *ctx
   if (f->detail && *f->detail) print_detail(out, c, f->detail);
   if (f->explanation) paragraph(out, "  ", "Why: ", f->explanation);
   paragraph(out, "  ", "Fix: ", rl_finding_kind_fix(f->kind));
-  if (f->kind != RL_FINDING_BUILD_ERROR) {
+  if (!rl_finding_kind_before_runs(f->kind)) {
     fprintf(out, "  %sSeen in %d of %d runs; first in run %d (%s build, seed %" PRIu64 ", jitter %s).%s\n", c->dim,
             f->count, ctx->result->runs, f->first_run, f->build, f->seed, f->mode, c->reset);
   }
@@ -110,6 +110,9 @@ void rl_emit_human(const rl_emit_ctx *ctx, FILE *out) {
   if (r->verdict == RL_VERDICT_PASS)
     fprintf(out, "no findings in %d runs (seeds %" PRIu64 "..%" PRIu64 ", %.1f s).\n", r->runs, r->seed,
             r->seed + (uint64_t)ctx->runs_per_build - 1, r->elapsed_ms / 1000.0);
+  else if (r->runs == 0) /* a build error, a check bypass: found before running */
+    fprintf(out, "%zu finding%s before any run (%.1f s).\n", r->findings.count, r->findings.count == 1 ? "" : "s",
+            r->elapsed_ms / 1000.0);
   else
     fprintf(out, "%zu finding%s in %d run%s (%.1f s).\n", r->findings.count, r->findings.count == 1 ? "" : "s",
             r->runs, r->runs == 1 ? "" : "s", r->elapsed_ms / 1000.0);

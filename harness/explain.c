@@ -66,6 +66,10 @@ static const char *why(const rl_finding *f) {
              "never happens.";
     case RL_FINDING_BUILD_ERROR:
       return "The program does not compile, so nothing else could be checked.";
+    case RL_FINDING_CHECK_BYPASS:
+      return "racelab vouches for a program only with every check on, and this can turn a check off or hide "
+             "from it the very bug it looks for, so the program was not run. racelab finds such names in the "
+             "program's own source, after its macros are expanded; it does not prove a program harmless.";
     case RL_FINDING_KIND_COUNT:
       break;
   }

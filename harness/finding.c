@@ -32,6 +32,10 @@ const char *rl_finding_kind_fix(rl_finding_kind kind) {
   return (unsigned)kind < RL_FINDING_KIND_COUNT ? rl__kinds[kind].fix : "";
 }
 
+int rl_finding_kind_before_runs(rl_finding_kind kind) {
+  return kind == RL_FINDING_BUILD_ERROR || kind == RL_FINDING_CHECK_BYPASS;
+}
+
 int rl_finding_kind_parse(const char *name, rl_finding_kind *kind) {
   for (int k = 0; name && k < RL_FINDING_KIND_COUNT; k++) {
     if (strcmp(name, rl__kinds[k].name) == 0) {

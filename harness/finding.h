@@ -56,7 +56,12 @@
      "Look for a loop that never ends or a wait that is never satisfied; "     \
      "racelab could not tell which.")                                          \
   XX(BUILD_ERROR, "build-error", "Build error",                                \
-     "Fix the compiler errors above, starting with the first one.")
+     "Fix the compiler errors above, starting with the first one.")             \
+  XX(CHECK_BYPASS, "check-bypass", "Turns the checks off",                     \
+     "Remove it, or rename a macro of your own that has a reserved name. "     \
+     "Share data through a mutex or a C11 atomic instead of annotations or "   \
+     "assembly, call glibc's function instead of syscall(), and call "          \
+     "functions by name instead of through dlsym().")
 
 typedef enum {
 #define XX(e, name, title, fix) RL_FINDING_##e,
@@ -68,6 +73,9 @@ typedef enum {
 const char *rl_finding_kind_name(rl_finding_kind kind);
 const char *rl_finding_kind_title(rl_finding_kind kind);
 const char *rl_finding_kind_fix(rl_finding_kind kind);
+/* Whether a kind is found before the program runs (from its source or its
+ * compiler), so no run, seed or build is part of it. */
+int rl_finding_kind_before_runs(rl_finding_kind kind);
 /* Returns 0 and sets *kind, or -1 if name is not a stable kind name. */
 int rl_finding_kind_parse(const char *name, rl_finding_kind *kind);
 

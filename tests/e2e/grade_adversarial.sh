@@ -15,10 +15,11 @@
 # ../ and __FILE__), snoop-cc (#includes the classmate's file), victim (the
 # classmate, with a canary), netcat (connects to this test's listener),
 # daemon (double fork + setsid, a marker 2 s later), and the race of
-# exercise 01 hidden by tsan-options (__tsan_default_options), stderr-null
-# (dup2 over 2), exit0 (_exit(0)), forge (fake results, links and a FIFO in
-# its working directory and $TMPDIR) and forge-log (TSan's own log file
-# linked to /dev/null). Bad inputs (a compile error, an empty folder, links
+# exercise 01 hidden by tsan-options (__tsan_default_options) or annotate
+# (TSan's annotations, named by token pasting), both screened out before
+# they run, stderr-null (dup2 over 2), exit0 (_exit(0)), forge (fake
+# results, links and a FIFO in its working directory and $TMPDIR) and
+# forge-log (TSan's own log file linked to /dev/null). Bad inputs (a compile error, an empty folder, links
 # out of the submission) are grade.sh's.
 #
 # Exercise 01 runs here from a copy of the course whose timeout is 3 s, so
@@ -178,7 +179,11 @@ for s in snoop victim netcat daemon; do
   expect "$s" '.status == "pass"' "nothing to read, nowhere to connect, no daemon to find: a clean pass"
 done
 expect snoop-cc '.status == "error" and .message == "does not compile"' "including a classmate's file does not compile"
-for s in tsan-options stderr-null exit0 forge; do
+expect tsan-options ".status == \"fail\" and $kinds == [\"check-bypass\"] and ($summaries | test(\"^__tsan_default_options: \"))
+  and .message == \"check-bypass\"" "a submission that sets ThreadSanitizer's options is not run"
+expect annotate ".status == \"fail\" and $kinds == [\"check-bypass\"] and ($summaries | test(\"^AnnotateIgnoreReadsBegin: \"))
+  and .findings[0].locations[0].line == 12" "a submission that hides its accesses with annotations is not run"
+for s in stderr-null exit0 forge; do
   expect "$s" ".status == \"fail\" and ($kinds | index(\"data-race\") != null)" \
     "the race is reported whatever the submission did to hide it"
 done

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # verdicts.sh -- the real CLI on one fixture program per verdict: race,
-# clean, lock-order inversion, hang, use-after-free, compile error, bad exit.
+# clean, lock-order inversion, hang, use-after-free, compile error, bad exit;
+# a race its program asks ThreadSanitizer to keep quiet about.
 source "$(dirname "$0")/lib/common.bash"
 P=$RL_FIXTURES/programs
 # A cache of its own: other tests fill the shared one at the same time.
@@ -15,6 +16,18 @@ expect_json '[.findings[] | select(.kind == "data-race") | .locations[] | select
   "race.c: both accesses located at race.c:8 in serve()"
 expect_json '.findings[0] | (.seed | type) == "number" and (.reproduce | test("^racelab run .* --seed [0-9]+ --build (tsan|asan)$"))' \
   "race.c: a seed and a reproduce command"
+
+# race.c beside a file that asks ThreadSanitizer to keep quiet: a program of
+# one's own is not screened (an exercise's is: check-bypass), and racelab's
+# sanitizer options come first.
+quiet=$RL_SCRATCH/race_quiet
+mkdir -p "$quiet" && cp "$P/race.c" "$quiet/"
+printf '%s\n' 'const char *__tsan_default_options(void);' \
+  'const char *__tsan_default_options(void) { return "report_bugs=0:exitcode=0"; }' >"$quiet/quiet.c"
+rl check "$quiet" --format json --runs 2 --build tsan
+expect_status 1 "race.c with quiet options fails"
+expect_json '[.findings[].kind] | unique == ["data-race"]' \
+  "race.c with __tsan_default_options: the race is still reported"
 
 rl check "$P/race.c" --runs 2
 expect_status 1 "race.c human output"
