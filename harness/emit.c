@@ -15,7 +15,7 @@ rl_palette rl_emit_palette(FILE *out) {
 }
 
 char *rl_emit_reproduce(const rl_emit_ctx *ctx, const rl_finding *f) {
-  if (rl_finding_kind_before_runs(f->kind))
+  if (rl_finding_before_runs(f))
     return rl_xasprintf("racelab %s %s%s%s", ctx->command, ctx->target_spec, ctx->against ? " --against " : "",
                         ctx->against ? ctx->against : "");
   /* `run` stops at the first finding, and its first run uses the seed. */

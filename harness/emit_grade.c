@@ -125,7 +125,7 @@ static void describe_failure(const rl_grade_test *t, char **message, char **outp
       for (size_t j = i; j < r->findings.count; j++)
         if (r->findings.items[j].kind == f->kind && r->findings.items[j].count > k) k = r->findings.items[j].count;
       if (f->kind == RL_FINDING_BUILD_ERROR) fprintf(m, "%sdoes not compile", seen ? "; " : "");
-      else if (rl_finding_kind_before_runs(f->kind)) fprintf(m, "%s%s", seen ? "; " : "", rl_finding_kind_name(f->kind));
+      else if (rl_finding_before_runs(f)) fprintf(m, "%s%s", seen ? "; " : "", rl_finding_kind_name(f->kind));
       else fprintf(m, "%s%s in %d/%d runs", seen ? "; " : "", rl_finding_kind_name(f->kind), k, r->runs);
       seen |= 1u << f->kind;
     }
@@ -133,7 +133,7 @@ static void describe_failure(const rl_grade_test *t, char **message, char **outp
       print_diagnostics(o, f->detail ? f->detail : "", t);
       continue;
     }
-    if (rl_finding_kind_before_runs(f->kind))
+    if (rl_finding_before_runs(f))
       fprintf(o, "%s: %s\n", rl_finding_kind_name(f->kind), f->summary ? f->summary : "");
     else
       fprintf(o, "%s: %s (%d/%d runs, first seed %llu)\n", rl_finding_kind_name(f->kind),

@@ -88,7 +88,7 @@ static void print_finding(FILE *out, const rl_palette *c, const rl_emit_ctx *ctx
   if (f->detail && *f->detail) print_detail(out, c, f->detail);
   if (f->explanation) paragraph(out, "  ", "Why: ", f->explanation);
   paragraph(out, "  ", "Fix: ", rl_finding_kind_fix(f->kind));
-  if (!rl_finding_kind_before_runs(f->kind)) {
+  if (!rl_finding_before_runs(f)) {
     fprintf(out, "  %sSeen in %d of %d runs; first in run %d (%s build, seed %" PRIu64 ", jitter %s).%s\n", c->dim,
             f->count, ctx->result->runs, f->first_run, f->build, f->seed, f->mode, c->reset);
   }

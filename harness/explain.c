@@ -67,6 +67,10 @@ static const char *why(const rl_finding *f) {
     case RL_FINDING_BUILD_ERROR:
       return "The program does not compile, so nothing else could be checked.";
     case RL_FINDING_CHECK_BYPASS:
+      if (!rl_finding_before_runs(f))
+        return "The sanitizers write their reports from inside the program, with its rights, and this run "
+               "removed them before racelab could read them. racelab vouches only for runs whose evidence it "
+               "has: it watches the logs from outside the program, it cannot protect them.";
       return "racelab vouches for a program only with every check on, and this can turn a check off or hide "
              "from it the very bug it looks for, so the program was not run. racelab finds such names in the "
              "program's own source, after its macros are expanded; it does not prove a program harmless.";

@@ -32,10 +32,6 @@ const char *rl_finding_kind_fix(rl_finding_kind kind) {
   return (unsigned)kind < RL_FINDING_KIND_COUNT ? rl__kinds[kind].fix : "";
 }
 
-int rl_finding_kind_before_runs(rl_finding_kind kind) {
-  return kind == RL_FINDING_BUILD_ERROR || kind == RL_FINDING_CHECK_BYPASS;
-}
-
 int rl_finding_kind_parse(const char *name, rl_finding_kind *kind) {
   for (int k = 0; name && k < RL_FINDING_KIND_COUNT; k++) {
     if (strcmp(name, rl__kinds[k].name) == 0) {
@@ -216,6 +212,9 @@ static int rl__frame_is_user(const rl_frame *fr) {
       return 0;
   return 1;
 }
+
+/* The pipeline numbers every run's findings from 1. */
+int rl_finding_before_runs(const rl_finding *f) { return f->first_run == 0; }
 
 const rl_frame *rl_stack_user_frame(const rl_stack *stack) {
   for (size_t i = 0; i < stack->count; i++)

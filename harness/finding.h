@@ -58,10 +58,11 @@
   XX(BUILD_ERROR, "build-error", "Build error",                                \
      "Fix the compiler errors above, starting with the first one.")             \
   XX(CHECK_BYPASS, "check-bypass", "Turns the checks off",                     \
-     "Remove it, or rename a macro of your own that has a reserved name. "     \
-     "Share data through a mutex or a C11 atomic instead of annotations or "   \
-     "assembly, call glibc's function instead of syscall(), and call "          \
-     "functions by name instead of through dlsym().")
+     "Remove what turns the checks off: share data through a mutex or a C11 " \
+     "atomic instead of annotations or assembly, call glibc's function "       \
+     "instead of syscall() and functions by name instead of through dlsym(), " \
+     "rename a macro of your own that has a reserved name, and leave the "     \
+     "logs in the scratch folder alone.")
 
 typedef enum {
 #define XX(e, name, title, fix) RL_FINDING_##e,
@@ -73,9 +74,6 @@ typedef enum {
 const char *rl_finding_kind_name(rl_finding_kind kind);
 const char *rl_finding_kind_title(rl_finding_kind kind);
 const char *rl_finding_kind_fix(rl_finding_kind kind);
-/* Whether a kind is found before the program runs (from its source or its
- * compiler), so no run, seed or build is part of it. */
-int rl_finding_kind_before_runs(rl_finding_kind kind);
 /* Returns 0 and sets *kind, or -1 if name is not a stable kind name. */
 int rl_finding_kind_parse(const char *name, rl_finding_kind *kind);
 
@@ -151,6 +149,10 @@ void rl_stack_copy(rl_stack *dst, const rl_stack *src);
 void rl_stack_free(rl_stack *stack); /* frees the frames, leaves it empty */
 void rl_finding_free(rl_finding *f);
 void rl_findings_free(rl_findings *list);
+
+/* Whether f was found before the program ran (from its source or its
+ * compiler), so that no run, seed or build is part of it. */
+int rl_finding_before_runs(const rl_finding *f);
 
 /* The first frame of the stack that lies in user source (symbolized, with a
  * file that is not a system header or a runtime), or NULL. */

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "log_watch.h"
 #include "lost_update.h"
 #include "report_asan.h"
 #include "report_rlrt.h"
@@ -294,15 +295,20 @@ int rl_run_once(const rl_run_config *cfg, rl_run_outcome *out, char *err, size_t
     spec.sandbox = &sandbox;
   }
   rl_run_result res;
+  rl_log_watch watch;
+  rl_log_watch_start(&watch, cfg->scratch);
   int rc = rl_supervise(&spec, &res);
   if (rc < 0 && spec.server) {
     /* The server failed this run (it died, or could not fork): whatever
      * the run left is void; it runs again as a fresh process. */
+    free(rl_log_watch_stop(&watch));
     rl_remove_tree(cfg->scratch);
     rl_mkdirs(cfg->scratch);
+    rl_log_watch_start(&watch, cfg->scratch);
     spec.server = NULL;
     rc = rl_supervise(&spec, &res);
   }
+  char *tampered = rl_log_watch_stop(&watch);
   if (rc != 0) {
     snprintf(err, errcap, "cannot start %s: %s", cfg->binary, strerror(-rc));
   } else {
@@ -316,6 +322,9 @@ int rl_run_once(const rl_run_config *cfg, rl_run_outcome *out, char *err, size_t
                                           NULL};
     parse_logs(cfg->scratch, "rlrt.", runtime_parsers, &out->findings, NULL, 0, NULL, NULL);
     for (size_t i = sanitizer_found; i < out->findings.count; i++) out->findings.items[i].runtime_ids = 1;
+    if (tampered)
+      add_simple(&out->findings, RL_FINDING_CHECK_BYPASS,
+                 rl_xasprintf("the program %s while it ran: what was reported there is lost", tampered), NULL);
     judge_ending(cfg, &res, runtime_error, &out->findings);
     rl_lost_update_explain(t, &out->findings);
     if (cfg->trace) rl_trace_read_dir(cfg->scratch, "rlrt", &out->trace);
@@ -327,5 +336,6 @@ int rl_run_once(const rl_run_config *cfg, rl_run_outcome *out, char *err, size_t
   free(argv);
   free(report_path);
   free(binary_dir);
+  free(tampered);
   return rc == 0 ? 0 : -1;
 }

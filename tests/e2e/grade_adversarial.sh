@@ -18,8 +18,9 @@
 # exercise 01 hidden by tsan-options (__tsan_default_options) or annotate
 # (TSan's annotations, named by token pasting), both screened out before
 # they run, stderr-null (dup2 over 2), exit0 (_exit(0)), forge (fake
-# results, links and a FIFO in its working directory and $TMPDIR) and
-# forge-log (TSan's own log file linked to /dev/null). Bad inputs (a compile error, an empty folder, links
+# results, links and a FIFO in its working directory and $TMPDIR),
+# forge-log (TSan's own log file linked to /dev/null) and hide-log (deletes
+# TSan's report, then execs /bin/true). Bad inputs (a compile error, an empty folder, links
 # out of the submission) are grade.sh's.
 #
 # Exercise 01 runs here from a copy of the course whose timeout is 3 s, so
@@ -187,6 +188,10 @@ for s in stderr-null exit0 forge; do
   expect "$s" ".status == \"fail\" and ($kinds | index(\"data-race\") != null)" \
     "the race is reported whatever the submission did to hide it"
 done
+# The report deleted from inside the program, whose exec leaves no exit
+# status to tell: racelab watched the logs from outside.
+expect hide-log ".status == \"fail\" and ($kinds | index(\"check-bypass\") != null)
+  and ($summaries | test(\"deleted its sanitizer.s log\"))" "a report deleted from inside the program is seen"
 # A link planted where ThreadSanitizer will write its log sends the report
 # elsewhere (TSan runs in the program's process, with its rights): the
 # details are lost, but the sanitizer's exit status still fails the run.

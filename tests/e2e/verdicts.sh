@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # verdicts.sh -- the real CLI on one fixture program per verdict: race,
 # clean, lock-order inversion, hang, use-after-free, compile error, bad exit;
-# a race its program asks ThreadSanitizer to keep quiet about.
+# a race its program asks ThreadSanitizer to keep quiet about, or whose
+# report it deletes.
 source "$(dirname "$0")/lib/common.bash"
 P=$RL_FIXTURES/programs
 # A cache of its own: other tests fill the shared one at the same time.
@@ -28,6 +29,18 @@ rl check "$quiet" --format json --runs 2 --build tsan
 expect_status 1 "race.c with quiet options fails"
 expect_json '[.findings[].kind] | unique == ["data-race"]' \
   "race.c with __tsan_default_options: the race is still reported"
+
+# race.c beside a file that, at exit, deletes the report and leaves through
+# exec: seen from outside, with the fork server and without.
+hidden=$RL_SCRATCH/hidden_report
+mkdir -p "$hidden" && cp "$P/race.c" "$P/hidden_report/hide.c" "$hidden/"
+for server in "" --no-fork-server; do
+  rl check "$hidden" --format json --runs 2 --build tsan $server
+  expect_status 1 "race.c with its report deleted fails ${server:-(fork server)}"
+  expect_json '[.findings[].kind] == ["check-bypass"] and (.findings[0].summary | test("deleted its sanitizer.s log"))
+    and .findings[0].first_run == 1 and (.findings[0].reproduce | test("--seed"))' \
+    "race.c with its report deleted: a check-bypass of run 1 ${server:-(fork server)}"
+done
 
 rl check "$P/race.c" --runs 2
 expect_status 1 "race.c human output"
