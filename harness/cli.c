@@ -60,7 +60,9 @@ static const rl_command commands[] = {
      "test or expected output; for a plain file: exit status 0, and the\n"
      "--expect-stdout file if given) holds in every run.\n"
      "--against PATH checks another copy of an exercise (a submission, or\n"
-     "solutions/NN-...) with the exercise's oracle.", NULL},
+     "solutions/NN-...) with the exercise's oracle. An exercise's source that\n"
+     "names a way to turn the checks off (the sanitizers' interfaces, asm,\n"
+     "syscall(), ...) fails as check-bypass without running.", NULL},
     {"grade", rl_cmd_grade, CMD_GRADE, "SUBMISSIONS [options] | --merge FILE... --out FILE",
      "check every submission of a class, with reports",
      "Checks SUBMISSIONS/<student>/<NN-slug>/ (the student's copies of the\n"
