@@ -24,6 +24,13 @@ size_t rlrt__block_size(const void *p) {
   return __sanitizer_get_ownership(p) ? __sanitizer_get_allocated_size(p) : 0;
 }
 
+/* ThreadSanitizer owns a pointer inside a block too, but knows the size
+ * of a block only at its start. Without a sanitizer's allocator to ask,
+ * yes: glibc cannot tell for a pointer that may point anywhere. */
+int rlrt__block_start(const void *p) {
+  return __sanitizer_get_ownership ? rlrt__block_size(p) > 0 : 1;
+}
+
 void __real_free(void *p);
 void __wrap_free(void *p);
 void __wrap_free(void *p) {

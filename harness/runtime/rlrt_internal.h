@@ -314,9 +314,11 @@ void rlrt__thread_settled(unsigned long pthread, int rc);
 extern _Atomic int rlrt__uv_open;
 /* The bytes of the heap block at p; 0 if p is no block's start. */
 size_t rlrt__block_size(const void *p);
+/* Whether a heap block starts at p, which may point anywhere. */
+int rlrt__block_start(const void *p);
 /* Weak, defined by rlrt_uv.c, which only programs that use libuv pull in.
  * The program frees p at caller while a handle is open: logs each handle
- * closing inside the block, and a handle not closed at its start. */
+ * inside the block that libuv still uses. */
 void rlrt__uv_freeing(void *p, const void *caller) __attribute__((weak));
 /* realloc() at caller moved (or, moved 0, freed) the block [p, p + size):
  * logs each handle not closed yet inside it. */

@@ -614,6 +614,35 @@ void __wrap_uv_pipe_connect(uv_connect_t *req, uv_pipe_t *handle,
 
 /* ---- handles ------------------------------------------------------------------ */
 
+/* Handles that do not start a heap block: inside a struct, on a stack or
+ * in static memory. free() looks for them inside the block it frees (a
+ * handle at a block's start it finds in the table at once); a program has
+ * few, so a short list beats a scan of the table, up to MAX_INNER of them
+ * at a time; past that, free() scans the table. */
+#define MAX_INNER 64
+static rlrt_uv_entry *_Atomic inner[MAX_INNER];
+static _Atomic size_t inner_used; /* slots ever used: [0, inner_used) */
+static _Atomic int inner_overflow;
+
+static void note_inner(rlrt_uv_entry *e, const void *h) {
+  if (rlrt__block_start(h))
+    return;
+  for (size_t i = 0; i < MAX_INNER; i++) {
+    rlrt_uv_entry *cur = atomic_load(&inner[i]);
+    if (cur == e)
+      return;
+    if (cur && atomic_load(&cur->live) && cur->gen == atomic_load(&gen))
+      continue;
+    if (atomic_compare_exchange_strong(&inner[i], &cur, e)) {
+      size_t used = atomic_load(&inner_used);
+      while (used < i + 1 && !atomic_compare_exchange_weak(&inner_used, &used, i + 1))
+        ;
+      return;
+    }
+  }
+  atomic_store(&inner_overflow, 1);
+}
+
 /* Logs "uvhandle H<n> <type> T<n> s=<ips>" for a handle just initialized.
  * A handle initialized again while closing is left alone: libuv forbids
  * it, and the pending close callback must still be found. */
@@ -633,6 +662,7 @@ static void handle_created(rlrt_thread *t, const uv_loop_t *loop,
     ;
   int id = atomic_fetch_add(&next_handle, 1) + 1;
   publish(e, id, loop, type, NULL);
+  note_inner(e, h);
   rlrt_line l = {.n = 0};
   put_id(&l, "uvhandle H", id);
   rlrt__put(&l, " ");
@@ -782,20 +812,43 @@ static void freeing_closing(rlrt_thread *t, void *p, const void *caller) {
   }
 }
 
+/* Logs "uvgone H<n> T<n> freed s=<ips>" for each handle never passed to
+ * uv_close() inside the block [lo, hi) freed at caller but the one at its
+ * start: those on the inner list, or in the whole table once the list has
+ * overflowed. */
+static void freeing_inner(rlrt_thread *t, uintptr_t lo, const void *caller) {
+  uintptr_t hi = lo + rlrt__block_size((const void *)lo);
+  if (!may_hold(lo + 1, hi))
+    return;
+  rlrt_stack st = {.n = 0};
+  int all = atomic_load(&inner_overflow);
+  size_t n = all ? MAX_HANDLES : atomic_load(&inner_used);
+  for (size_t i = 0; i < n; i++) {
+    const rlrt_uv_entry *e = all ? &handles[i] : atomic_load(&inner[i]);
+    if (!e || !held_in(e, lo + 1, hi) || e->closing)
+      continue;
+    if (st.n == 0)
+      rlrt__stack_capture(&st, caller);
+    gone(t, e, 0, &st);
+  }
+}
+
 /* The program frees p at caller while a handle is open: libuv, which is
  * not instrumented, will use a handle inside after the free without any
  * report. While a close is pending, every closing handle inside the block
- * is logged (uvfree); a handle never passed to uv_close() is looked up at
- * the block's start only (uvgone ... freed), where a handle allocated
- * alone, or first in its struct, lies: one search, not a scan of the
- * table, as this runs on every free() while a handle is open. Called by
- * rlrt_free.c's free(). */
+ * is logged (uvfree); a handle never passed to uv_close() (uvgone ...
+ * freed) is looked up in the table at the block's start, where a handle
+ * allocated alone, or first in its struct, lies, and on the short list of
+ * handles that start no block: this runs on every free() while a handle
+ * is open. Called by rlrt_free.c's free(). */
 void rlrt__uv_freeing(void *p, const void *caller) {
   rlrt_thread *t = rlrt__self();
   if (!t)
     return;
   if (atomic_load(&closing_handles) > 0)
     freeing_closing(t, p, caller);
+  if (atomic_load(&inner_used) > 0 || atomic_load(&inner_overflow))
+    freeing_inner(t, (uintptr_t)p, caller);
   const rlrt_uv_entry *e = find(&handle_table, p);
   if (!e || e->closing || e->gen != atomic_load(&gen))
     return;

@@ -393,7 +393,8 @@ static const char *const fixtures[] = {"work_never_run",       "fs_after_run",
                                        "clean",                "clean_io",
                                        "result_in_callback",   "freed_in_close_cb",
                                        "handle_pointers_in_growing_array", "closed_then_freed",
-                                       "many_handles_closed"};
+                                       "many_handles_closed",  "freed_inside_struct",
+                                       "closed_inside_struct"};
 
 static void check_fixtures(const char *compiler) {
   char *cc = rl_find_program(compiler);
