@@ -42,9 +42,9 @@ int rl_build(const rl_target *t, rl_build_kind kind, const rl_sandbox *sandbox, 
 void rl_build_result_free(rl_build_result *r);
 
 /* Preprocess one source of t (cc -E -dD) with kind's flags, in sandbox when
- * one is given; *text is the output, with its line markers and #defines. Returns 0, 1 when
- * the source does not preprocess (its build will say why), or -1 with a
- * one-line reason in err. */
+ * one is given; *text is the output, with its line markers and #defines.
+ * Returns 0, 1 when the source does not preprocess (its build will say
+ * why), or -1 with a one-line reason in err. */
 int rl_build_preprocess(const rl_target *t, rl_build_kind kind, const char *source, const rl_sandbox *sandbox,
                         char **text, char *err, size_t errcap);
 

@@ -140,7 +140,7 @@
  *       before H<n>'s close callback ran, T<n> moved the heap block holding
  *       it to a new address with realloc() or reallocarray() (at s), or
  *       freed it: with a resize to 0 bytes (H<n> closing or not), or with
- *       free() (H<n> at the block's start, never passed to uv_close():
+ *       free() (H<n> anywhere in the block, never passed to uv_close():
  *       uvfree tells a closing one). libuv still points at the old address
  *   (written from the sanitizer's report hook, __asan_on_error or
  *   __tsan_on_report, just before it prints the report it is about; ASan

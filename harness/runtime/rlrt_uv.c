@@ -8,9 +8,10 @@
  * result fields, so that reading them before the callback is reported; it
  * logs handles whose memory goes away before their close callback
  * (rlrt_free.c calls it): freed (while closing, or never closed), or
- * inside a block realloc() moves; and it tells the harness which request or handle a
- * sanitizer's report is about. It does not follow stream reads, polls, signals or
- * process exits, and it does not decide what is a bug: the harness does.
+ * inside a block realloc() moves; and it tells the harness which request
+ * or handle a sanitizer's report is about. It does not follow stream
+ * reads, polls, signals or process exits, and it does not decide what is
+ * a bug: the harness does.
  */
 #include <pthread.h>
 #include <stddef.h>
@@ -774,8 +775,10 @@ static int held_in(const rlrt_uv_entry *e, uintptr_t lo, uintptr_t hi) {
 }
 
 /* Logs "uvgone H<n> T<n> <moved|freed> s=<ips>" for e, whose block was
- * moved or freed at st. */
-static void gone(rlrt_thread *t, const rlrt_uv_entry *e, int moved, const rlrt_stack *st) {
+ * moved or freed at caller; st is that stack, captured on first use. */
+static void gone(rlrt_thread *t, const rlrt_uv_entry *e, int moved, rlrt_stack *st, const void *caller) {
+  if (st->n == 0)
+    rlrt__stack_capture(st, caller);
   rlrt_line l = {.n = 0};
   put_id(&l, "uvgone H", e->id);
   put_thread(&l, t);
@@ -785,9 +788,9 @@ static void gone(rlrt_thread *t, const rlrt_uv_entry *e, int moved, const rlrt_s
 }
 
 /* Logs "uvfree H<n> T<n> s1=<uv_close ips> s2=<free ips>" for each handle
- * still closing inside the block p the program frees at caller. */
-static void freeing_closing(rlrt_thread *t, void *p, const void *caller) {
-  uintptr_t lo = (uintptr_t)p, hi = lo + rlrt__block_size(p);
+ * still closing inside the block [lo, hi) the program frees at caller; st
+ * is that stack, captured on first use. */
+static void freeing_closing(rlrt_thread *t, uintptr_t lo, uintptr_t hi, rlrt_stack *st, const void *caller) {
   if (!may_hold(lo, hi))
     return;
   for (size_t i = 0; i < MAX_HANDLES; i++) {
@@ -805,9 +808,9 @@ static void freeing_closing(rlrt_thread *t, void *p, const void *caller) {
     rlrt__put(&l, " s1=");
     rlrt__put_stack(&l, &close_stacks[i]);
     rlrt__put(&l, " s2=");
-    rlrt_stack st = {.n = 0};
-    rlrt__stack_capture(&st, caller);
-    rlrt__put_stack(&l, &st);
+    if (st->n == 0)
+      rlrt__stack_capture(st, caller);
+    rlrt__put_stack(&l, st);
     rlrt__emit(&l);
   }
 }
@@ -815,21 +818,16 @@ static void freeing_closing(rlrt_thread *t, void *p, const void *caller) {
 /* Logs "uvgone H<n> T<n> freed s=<ips>" for each handle never passed to
  * uv_close() inside the block [lo, hi) freed at caller but the one at its
  * start: those on the inner list, or in the whole table once the list has
- * overflowed. */
-static void freeing_inner(rlrt_thread *t, uintptr_t lo, const void *caller) {
-  uintptr_t hi = lo + rlrt__block_size((const void *)lo);
+ * overflowed. st is the free's stack, captured on first use. */
+static void freeing_inner(rlrt_thread *t, uintptr_t lo, uintptr_t hi, rlrt_stack *st, const void *caller) {
   if (!may_hold(lo + 1, hi))
     return;
-  rlrt_stack st = {.n = 0};
   int all = atomic_load(&inner_overflow);
   size_t n = all ? MAX_HANDLES : atomic_load(&inner_used);
   for (size_t i = 0; i < n; i++) {
     const rlrt_uv_entry *e = all ? &handles[i] : atomic_load(&inner[i]);
-    if (!e || !held_in(e, lo + 1, hi) || e->closing)
-      continue;
-    if (st.n == 0)
-      rlrt__stack_capture(&st, caller);
-    gone(t, e, 0, &st);
+    if (e && held_in(e, lo + 1, hi) && !e->closing)
+      gone(t, e, 0, st, caller);
   }
 }
 
@@ -845,16 +843,17 @@ void rlrt__uv_freeing(void *p, const void *caller) {
   rlrt_thread *t = rlrt__self();
   if (!t)
     return;
-  if (atomic_load(&closing_handles) > 0)
-    freeing_closing(t, p, caller);
-  if (atomic_load(&inner_used) > 0 || atomic_load(&inner_overflow))
-    freeing_inner(t, (uintptr_t)p, caller);
-  const rlrt_uv_entry *e = find(&handle_table, p);
-  if (!e || e->closing || e->gen != atomic_load(&gen))
-    return;
+  int closing = atomic_load(&closing_handles) > 0;
+  int inner_open = atomic_load(&inner_used) > 0 || atomic_load(&inner_overflow);
+  uintptr_t lo = (uintptr_t)p, hi = closing || inner_open ? lo + rlrt__block_size(p) : lo;
   rlrt_stack st = {.n = 0};
-  rlrt__stack_capture(&st, caller);
-  gone(t, e, 0, &st);
+  if (closing)
+    freeing_closing(t, lo, hi, &st, caller);
+  if (inner_open)
+    freeing_inner(t, lo, hi, &st, caller);
+  const rlrt_uv_entry *e = find(&handle_table, p);
+  if (e && !e->closing && e->gen == atomic_load(&gen))
+    gone(t, e, 0, &st, caller);
 }
 
 /* Logs "uvgone H<n> T<n> <moved|freed> s=<ips>" for each handle not
@@ -868,14 +867,9 @@ void rlrt__uv_gone(const void *p, size_t size, int moved, const void *caller) {
   if (!t || !may_hold(lo, lo + size))
     return;
   rlrt_stack st = {.n = 0};
-  for (size_t i = 0; i < MAX_HANDLES; i++) {
-    const rlrt_uv_entry *e = &handles[i];
-    if (!held_in(e, lo, lo + size))
-      continue;
-    if (st.n == 0)
-      rlrt__stack_capture(&st, caller);
-    gone(t, e, moved, &st);
-  }
+  for (size_t i = 0; i < MAX_HANDLES; i++)
+    if (held_in(&handles[i], lo, lo + size))
+      gone(t, &handles[i], moved, &st, caller);
 }
 
 /* Calls checked for the loop's thread, then passed through unchanged.
